@@ -1,0 +1,53 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# v4l2-dmabuf: zero-copy video between V4L2 devices, dma-buf and KMS.
+#
+#   make               build the kernel modules (KDIR: the test kernel by default)
+#   make check         build everything and run the test suites in the test machine
+#   make check SUITE=uapi   one suite
+#   make lint          checkpatch --strict and sparse on the kernel code
+#   make install       install the modules into KDIR's kernel (real hardware)
+#
+# KDIR defaults to the project's cached test kernel (tests/vm/kernel.sh builds
+# it on first use); KDIR=/lib/modules/$(uname -r)/build builds for the running
+# kernel.
+
+KDIR ?=
+SUITE ?=
+
+# The test kernel's build directory, built and cached on first use.
+resolve_kdir = $(if $(KDIR),$(KDIR),$$(tests/vm/kernel.sh)/build)
+
+KERNEL_SOURCES = $(shell find drivers include -name '*.[ch]' 2>/dev/null)
+
+.PHONY: all modules check demo bench lint clean install
+
+all: modules
+
+modules:
+	@kdir="$(resolve_kdir)" && $(MAKE) -C "$$kdir" M=$(CURDIR) modules
+
+check:
+	@tests/check $(SUITE)
+
+lint:
+	@kdir="$(resolve_kdir)" && src=$$(readlink -f "$$kdir/source" 2>/dev/null || echo "$$kdir") && \
+	  "$$src/scripts/checkpatch.pl" --strict --no-tree --quiet -f $(KERNEL_SOURCES) && \
+	  $(MAKE) -C "$$kdir" M=$(CURDIR) C=2 modules
+
+demo:
+	@echo "make demo: not implemented yet (issue 8: vivbuf -> v4l2dmabufsrc -> kmssink)." >&2
+	@exit 1
+
+bench:
+	@echo "make bench: not implemented yet (issue 10: benchmarks against the anchors)." >&2
+	@exit 1
+
+install:
+	@kdir="$(if $(KDIR),$(KDIR),/lib/modules/$$(uname -r)/build)" && \
+	  $(MAKE) -C "$$kdir" M=$(CURDIR) modules modules_install
+
+clean:
+	@kdir="$(if $(KDIR),$(KDIR),$$(ls -d $${V4L2DMABUF_CACHE:-$$HOME/.cache/v4l2-dmabuf}/kernel-*/build 2>/dev/null | head -n1))"; \
+	  if [ -n "$$kdir" ]; then $(MAKE) -C "$$kdir" M=$(CURDIR) clean; fi
+	rm -rf build

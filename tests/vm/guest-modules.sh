@@ -1,0 +1,37 @@
+# shellcheck shell=sh
+# Module loading inside the test machine; sourced by guest-init and by tests
+# that reload a module with other parameters.
+
+# In-kernel modules our modules depend on (insmod does not resolve them).
+PROJECT_MODULE_DEPS="videobuf2-v4l2 videobuf2-memops v4l2-tpg v4l2-mem2mem"
+
+# The project's modules, in load order, relative to the checkout.
+PROJECT_MODULES="drivers/media/common/videobuf2/videobuf2-dmabuf.ko
+drivers/media/test-drivers/vivbuf/vivbuf.ko"
+
+# Load every project module that is built for the running kernel.
+load_project_modules() {
+	release=$(uname -r)
+	modprobe -a $PROJECT_MODULE_DEPS || return 1
+	for ko in $PROJECT_MODULES; do
+		[ -f "$top/$ko" ] || continue
+		vermagic=$(modinfo -F vermagic "$top/$ko")
+		if [ "${vermagic%% *}" != "$release" ]; then
+			echo "guest: $ko is built for ${vermagic%% *}, not $release: run 'make' first"
+			return 1
+		fi
+		insmod "$top/$ko" || return 1
+	done
+}
+
+# Unload the project's modules, newest first; fails if one stays loaded
+# (still in use: a leaked reference).
+unload_project_modules() {
+	failed=0
+	for ko in $(echo "$PROJECT_MODULES" | tac); do
+		m=$(basename "$ko" .ko | tr - _)
+		grep -q "^$m " /proc/modules || continue
+		rmmod "$m" || failed=1
+	done
+	return $failed
+}

@@ -1,0 +1,53 @@
+# shellcheck shell=bash
+# Common settings for the test-machine scripts. Sourced, not executed.
+#
+# Everything built here (kernel, modules, root file systems) lives in a cache
+# outside the repository, keyed by a hash of its inputs, so a machine builds
+# each thing once and a clean checkout (CI) reuses it.
+
+VM_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+TOP_DIR=$(cd "$VM_DIR/../.." && pwd)
+VM_CACHE=${V4L2DMABUF_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/v4l2-dmabuf}
+# Debian mirror: the host's own, as its apt configuration names it.
+VM_MIRROR=${VM_MIRROR:-}
+
+log() { printf '[vm] %s\n' "$*" >&2; }
+die() { printf '[vm] error: %s\n' "$*" >&2; exit 1; }
+
+# Mirror of the host's apt sources (first deb822 URIs or sources.list entry).
+host_mirror() {
+	local m
+	if [ -n "$VM_MIRROR" ]; then echo "$VM_MIRROR"; return; fi
+	m=$(grep -hs '^URIs:' /etc/apt/sources.list.d/*.sources |
+	    awk '{print $2}' | grep -v security | head -n1)
+	[ -n "$m" ] || m=$(grep -hs '^deb ' /etc/apt/sources.list |
+	    awk '{print $2}' | grep -v security | head -n1)
+	echo "${m:-http://deb.debian.org/debian}"
+}
+
+# apt-get/apt-cache against a private package list for one Debian suite, so
+# the host can fetch packages of another release (e.g. trixie's
+# linux-source-6.12) without touching its own apt configuration.
+suite_apt() {
+	local suite=$1 tool=$2; shift 2
+	local d="$VM_CACHE/apt-$suite"
+	if [ ! -f "$d/etc/$suite.sources" ]; then
+		mkdir -p "$d/etc" "$d/lists/partial" "$d/cache/archives/partial"
+		cat > "$d/etc/$suite.sources" <<EOS
+Types: deb
+URIs: $(host_mirror)
+Suites: $suite
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+EOS
+	fi
+	"$tool" -q -o Dir::Etc::SourceList=/dev/null \
+		-o Dir::Etc::SourceParts="$d/etc" \
+		-o Dir::State::Lists="$d/lists" \
+		-o Dir::Cache="$d/cache" \
+		-o Dir::State::status=/dev/null \
+		-o APT::Sandbox::User=root "$@"
+}
+
+# Short content hash of files and strings given on stdin.
+input_hash() { sha256sum | cut -c1-16; }
