@@ -38,3 +38,24 @@ expect_compliance() {
 		fail "expected totals '$*', got '$got'"
 	fi
 }
+
+# vivbuf_node INSTANCE: the capture node of vivbuf instance INSTANCE
+# (platform device vivbuf.INSTANCE).
+vivbuf_node() {
+	for n in /sys/class/video4linux/video*; do
+		[ -e "$n/device" ] || continue
+		if [ "$(basename "$(readlink -f "$n/device")")" = "vivbuf.$1" ]; then
+			echo "/dev/${n##*/}"
+			return 0
+		fi
+	done
+	return 1
+}
+
+# compliance_zero LOG: v4l2-compliance must report no failure and no warning.
+compliance_zero() {
+	got=$(compliance_totals "$1")
+	[ -n "$got" ] || { tail -n 20 "$1"; fail "no v4l2-compliance totals in the output"; }
+	set -- "$1" $got
+	expect_compliance "$1" "$2" "$2" 0 0
+}

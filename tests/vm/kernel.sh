@@ -32,8 +32,19 @@ fi
 debver=$(suite_apt "$suite" apt-cache show "$pkg" | awk '/^Version:/{print $2; exit}')
 [ -n "$debver" ] || die "$pkg not found in $suite"
 
-hash=$( { echo "$pkg $debver"; cat "$VM_DIR/kernel.config" "$VM_DIR/kernel.sh"; } | input_hash)
+# Bump when a change to this script changes what it builds.
+recipe=1
+hash=$( { echo "$pkg $debver recipe $recipe"; cat "$VM_DIR/kernel.config"; } | input_hash)
 out="$VM_CACHE/kernel-$kver-$hash"
+if [ -f "$out/ready" ]; then
+	echo "$out"
+	exit 0
+fi
+
+# One build at a time: a second caller waits for the first and reuses it.
+mkdir -p "$VM_CACHE"
+exec 8>"$out.lock"
+flock 8
 if [ -f "$out/ready" ]; then
 	echo "$out"
 	exit 0

@@ -17,8 +17,19 @@ while [ $# -gt 0 ]; do
 done
 
 packages=$(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$VM_DIR/rootfs.packages")
-hash=$( { echo "$suite"; echo "$packages"; cat "$VM_DIR/rootfs.sh" "$VM_DIR/vm-init"; } | input_hash)
+# Bump when a change to this script changes what it builds.
+recipe=1
+hash=$( { echo "$suite recipe $recipe"; echo "$packages"; cat "$VM_DIR/vm-init"; } | input_hash)
 out="$VM_CACHE/rootfs-$suite-$hash"
+if [ -f "$out/.ready" ]; then
+	echo "$out"
+	exit 0
+fi
+
+# One build at a time: a second caller waits for the first and reuses it.
+mkdir -p "$VM_CACHE"
+exec 8>"$out.lock"
+flock 8
 if [ -f "$out/.ready" ]; then
 	echo "$out"
 	exit 0
