@@ -19,7 +19,7 @@ for _ in $(seq 60); do
 	sleep 1
 	kill -0 $pid 2>/dev/null || break
 	# bufinfo lists each dma-buf with its exporter, then its attached devices.
-	if awk '/^[0-9a-f]+\t/ {exp = $5} /vkms/ && exp ~ /videobuf2/ {found = 1} END {exit !found}' \
+	if awk '/^[0-9a-f]+\t/ {exporter = $5} /vkms/ && exporter ~ /videobuf2/ {found = 1} END {exit !found}' \
 		/sys/kernel/debug/dma_buf/bufinfo; then
 		attached=yes
 		cp /sys/kernel/debug/dma_buf/bufinfo /tmp/bufinfo.txt
