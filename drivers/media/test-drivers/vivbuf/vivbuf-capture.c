@@ -1,0 +1,910 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vivbuf: the video capture node.
+ *
+ * A camera that produces a static test pattern (v4l2-tpg) at the selected
+ * frame interval. Its buffers come from the videobuf2-dmabuf allocator, so
+ * they can be exported (EXPBUF) or imported (DMABUF) as dma-bufs. Frames
+ * are written by the CPU through the buffers' kernel mapping.
+ */
+
+#include <linux/hrtimer.h>
+#include <linux/kthread.h>
+#include <linux/log2.h>
+#include <linux/math64.h>
+#include <linux/platform_device.h>
+#include <linux/sched.h>
+#include <linux/string.h>
+#include <linux/timekeeping.h>
+#include <media/v4l2-common.h>
+#include <media/v4l2-event.h>
+#include <media/v4l2-ioctl.h>
+#include <media/videobuf2-dmabuf.h>
+
+#include "vivbuf.h"
+
+#define VIVBUF_MIN_WIDTH	320
+#define VIVBUF_MAX_WIDTH	1920
+#define VIVBUF_STEP_WIDTH	16
+#define VIVBUF_MIN_HEIGHT	240
+#define VIVBUF_MAX_HEIGHT	1080
+#define VIVBUF_STEP_HEIGHT	8
+#define VIVBUF_DEF_WIDTH	640
+#define VIVBUF_DEF_HEIGHT	480
+
+/*
+ * The producer needs one buffer to start the clock; one filling, one queued
+ * next and one in userspace keep it from dropping frames.
+ */
+#define VIVBUF_MIN_QUEUED_BUFFERS	1
+#define VIVBUF_MIN_REQBUFS		3
+
+/**
+ * struct vivbuf_format - a pixel format of the capture node
+ * @fourcc: V4L2 pixel format
+ * @bpp: bytes per pixel of the first (or only) colour plane
+ * @mem_planes: number of memory planes (vb2 planes)
+ * @has_cbcr_plane: a CbCr plane of half height follows the Y plane (NV12)
+ * @is_yuv: Y'CbCr rather than RGB
+ */
+struct vivbuf_format {
+	u32 fourcc;
+	u8 bpp;
+	u8 mem_planes;
+	bool has_cbcr_plane;
+	bool is_yuv;
+};
+
+/* The first entry is the default format */
+static const struct vivbuf_format vivbuf_formats[] = {
+	{
+		.fourcc = V4L2_PIX_FMT_YUYV,
+		.bpp = 2,
+		.mem_planes = 1,
+		.is_yuv = true,
+	}, {
+		.fourcc = V4L2_PIX_FMT_NV12,
+		.bpp = 1,
+		.mem_planes = 1,
+		.has_cbcr_plane = true,
+		.is_yuv = true,
+	}, {
+		.fourcc = V4L2_PIX_FMT_XRGB32,
+		.bpp = 4,
+		.mem_planes = 1,
+	}, {
+		.fourcc = V4L2_PIX_FMT_XBGR32,
+		.bpp = 4,
+		.mem_planes = 1,
+	}, {
+		.fourcc = V4L2_PIX_FMT_NV12M,
+		.bpp = 1,
+		.mem_planes = 2,
+		.has_cbcr_plane = true,
+		.is_yuv = true,
+	},
+};
+
+/* Shortest first; the default is 1/30 */
+static const struct v4l2_fract vivbuf_intervals[] = {
+	{ 1, 60 }, { 1, 30 }, { 1, 15 }, { 1, 5 }, { 1, 1 },
+};
+
+#define VIVBUF_DEF_INTERVAL	1
+
+static inline struct vivbuf_dev *cap_to_dev(struct vivbuf_capture *cap)
+{
+	return container_of(cap, struct vivbuf_dev, cap);
+}
+
+/* Formats with several memory planes need the multi-planar API */
+static bool vivbuf_format_usable(const struct vivbuf_capture *cap,
+				 const struct vivbuf_format *info)
+{
+	return cap->multiplanar || info->mem_planes == 1;
+}
+
+static const struct vivbuf_format *
+vivbuf_find_format(const struct vivbuf_capture *cap, u32 fourcc)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(vivbuf_formats); i++) {
+		if (vivbuf_formats[i].fourcc == fourcc &&
+		    vivbuf_format_usable(cap, &vivbuf_formats[i]))
+			return &vivbuf_formats[i];
+	}
+	return NULL;
+}
+
+static bool vivbuf_valid_size(u32 width, u32 height)
+{
+	return width >= VIVBUF_MIN_WIDTH && width <= VIVBUF_MAX_WIDTH &&
+	       !((width - VIVBUF_MIN_WIDTH) % VIVBUF_STEP_WIDTH) &&
+	       height >= VIVBUF_MIN_HEIGHT && height <= VIVBUF_MAX_HEIGHT &&
+	       !((height - VIVBUF_MIN_HEIGHT) % VIVBUF_STEP_HEIGHT);
+}
+
+static u64 vivbuf_fract_to_ns(const struct v4l2_fract *fract)
+{
+	return div_u64((u64)fract->numerator * NSEC_PER_SEC,
+		       fract->denominator);
+}
+
+/*
+ * Adjust @mp to the nearest format the node supports and fill in the
+ * fields the driver owns. Both APIs go through here: the single-planar one
+ * uses plane 0 only.
+ */
+static void vivbuf_try_fmt(const struct vivbuf_capture *cap,
+			   struct v4l2_pix_format_mplane *mp)
+{
+	const struct vivbuf_format *info;
+	u32 width = mp->width;
+	u32 height = mp->height;
+	u32 bytesperline, luma_size, cbcr_size;
+
+	info = vivbuf_find_format(cap, mp->pixelformat);
+	if (!info)
+		info = &vivbuf_formats[0];
+
+	/* The limits are multiples of the steps, so this gives a valid size */
+	v4l_bound_align_image(&width, VIVBUF_MIN_WIDTH, VIVBUF_MAX_WIDTH,
+			      ilog2(VIVBUF_STEP_WIDTH),
+			      &height, VIVBUF_MIN_HEIGHT, VIVBUF_MAX_HEIGHT,
+			      ilog2(VIVBUF_STEP_HEIGHT), 0);
+
+	bytesperline = width * info->bpp;
+	luma_size = bytesperline * height;
+	cbcr_size = info->has_cbcr_plane ? luma_size / 2 : 0;
+
+	mp->pixelformat = info->fourcc;
+	mp->width = width;
+	mp->height = height;
+	mp->field = V4L2_FIELD_NONE;
+	mp->flags = 0;
+	mp->num_planes = info->mem_planes;
+	memset(mp->plane_fmt, 0, sizeof(mp->plane_fmt));
+	mp->plane_fmt[0].bytesperline = bytesperline;
+	if (info->mem_planes == 2) {
+		mp->plane_fmt[0].sizeimage = luma_size;
+		mp->plane_fmt[1].bytesperline = bytesperline;
+		mp->plane_fmt[1].sizeimage = cbcr_size;
+	} else {
+		mp->plane_fmt[0].sizeimage = luma_size + cbcr_size;
+	}
+
+	if (info->is_yuv) {
+		mp->colorspace = V4L2_COLORSPACE_REC709;
+		mp->xfer_func = V4L2_XFER_FUNC_709;
+		mp->ycbcr_enc = V4L2_YCBCR_ENC_709;
+		mp->quantization = V4L2_QUANTIZATION_LIM_RANGE;
+	} else {
+		mp->colorspace = V4L2_COLORSPACE_SRGB;
+		mp->xfer_func = V4L2_XFER_FUNC_SRGB;
+		/* No meaning for RGB; the default that sRGB maps to */
+		mp->ycbcr_enc = V4L2_YCBCR_ENC_601;
+		mp->quantization = V4L2_QUANTIZATION_FULL_RANGE;
+	}
+	memset(mp->reserved, 0, sizeof(mp->reserved));
+}
+
+static void vivbuf_pix_to_mp(const struct v4l2_pix_format *pix,
+			     struct v4l2_pix_format_mplane *mp)
+{
+	memset(mp, 0, sizeof(*mp));
+	mp->width = pix->width;
+	mp->height = pix->height;
+	mp->pixelformat = pix->pixelformat;
+}
+
+static void vivbuf_mp_to_pix(const struct v4l2_pix_format_mplane *mp,
+			     struct v4l2_pix_format *pix)
+{
+	pix->width = mp->width;
+	pix->height = mp->height;
+	pix->pixelformat = mp->pixelformat;
+	pix->field = mp->field;
+	pix->bytesperline = mp->plane_fmt[0].bytesperline;
+	pix->sizeimage = mp->plane_fmt[0].sizeimage;
+	pix->colorspace = mp->colorspace;
+	pix->flags = mp->flags;
+	pix->ycbcr_enc = mp->ycbcr_enc;
+	pix->quantization = mp->quantization;
+	pix->xfer_func = mp->xfer_func;
+}
+
+/* ------------------------------------------------------------------ */
+/* Frame production */
+
+/* Called at STREAMON, when the producer is not running */
+static void vivbuf_setup_tpg(struct vivbuf_capture *cap)
+{
+	const struct v4l2_pix_format_mplane *mp = &cap->fmt;
+	struct tpg_data *tpg = &cap->tpg;
+	unsigned int p;
+
+	tpg_s_fourcc(tpg, mp->pixelformat);
+	tpg_reset_source(tpg, mp->width, mp->height, mp->field);
+	for (p = 0; p < mp->num_planes; p++)
+		tpg_s_bytesperline(tpg, p, mp->plane_fmt[p].bytesperline);
+	tpg_s_colorspace(tpg, mp->colorspace);
+	tpg_s_xfer_func(tpg, mp->xfer_func);
+	tpg_s_ycbcr_enc(tpg, mp->ycbcr_enc);
+	tpg_s_quantization(tpg, mp->quantization);
+	tpg_s_pattern(tpg, READ_ONCE(cap->pattern));
+}
+
+static int vivbuf_fill_buffer(struct vivbuf_capture *cap,
+			      struct vivbuf_buffer *buf)
+{
+	struct vb2_buffer *vb = &buf->vb.vb2_buf;
+	unsigned int p;
+	void *vaddr;
+
+	/* Applied here, so that a frame never mixes two patterns */
+	tpg_s_pattern(&cap->tpg, READ_ONCE(cap->pattern));
+
+	for (p = 0; p < vb->num_planes; p++) {
+		vaddr = vb2_plane_vaddr(vb, p);
+		if (!vaddr)
+			return -EFAULT;
+		/* Fills every colour plane that lives in memory plane p */
+		tpg_fillbuffer(&cap->tpg, 0, p, vaddr);
+	}
+	return 0;
+}
+
+static struct vivbuf_buffer *vivbuf_take_buffer(struct vivbuf_capture *cap)
+{
+	struct vivbuf_buffer *buf;
+
+	spin_lock(&cap->queued_lock);
+	buf = list_first_entry_or_null(&cap->queued, struct vivbuf_buffer,
+				       list);
+	if (buf)
+		list_del(&buf->list);
+	spin_unlock(&cap->queued_lock);
+	return buf;
+}
+
+/*
+ * Sleeps until CLOCK_MONOTONIC reaches @deadline_ns. Returns false, early,
+ * when kthread_stop() asks the thread to exit.
+ */
+static bool vivbuf_sleep_until(u64 deadline_ns)
+{
+	ktime_t deadline = ns_to_ktime(deadline_ns);
+
+	for (;;) {
+		set_current_state(TASK_INTERRUPTIBLE);
+		if (kthread_should_stop()) {
+			__set_current_state(TASK_RUNNING);
+			return false;
+		}
+		if (ktime_get_ns() >= deadline_ns) {
+			__set_current_state(TASK_RUNNING);
+			return true;
+		}
+		schedule_hrtimeout(&deadline, HRTIMER_MODE_ABS);
+	}
+}
+
+/*
+ * The producer thread runs from start_streaming to stop_streaming, like a
+ * sensor with a DMA engine: at the start of each frame it takes the oldest
+ * queued buffer and writes the frame into it, and at the end of the frame
+ * (epoch + (n + 1) * period for frame n) it hands the buffer out. A frame
+ * that starts with no buffer queued is dropped, and its sequence number with
+ * it. When the thread wakes up late, the frames that ended meanwhile are
+ * dropped too, rather than produced in a burst.
+ */
+static int vivbuf_producer(void *data)
+{
+	struct vivbuf_capture *cap = data;
+	unsigned int interval = READ_ONCE(cap->interval);
+	unsigned int new_interval;
+	u64 period = vivbuf_fract_to_ns(&vivbuf_intervals[interval]);
+	u64 epoch = ktime_get_ns();
+	u64 epoch_sequence = 0;
+	u64 frame = 0;	/* the frame in progress, counted from the epoch */
+	struct vivbuf_buffer *buf;
+	u64 now;
+	int err;
+
+	for (;;) {
+		buf = vivbuf_take_buffer(cap);
+		err = buf ? vivbuf_fill_buffer(cap, buf) : 0;
+
+		if (!vivbuf_sleep_until(epoch + (frame + 1) * period)) {
+			if (buf)
+				vb2_buffer_done(&buf->vb.vb2_buf,
+						VB2_BUF_STATE_ERROR);
+			return 0;
+		}
+
+		now = ktime_get_ns();
+		if (buf) {
+			buf->vb.sequence = epoch_sequence + frame;
+			buf->vb.field = V4L2_FIELD_NONE;
+			buf->vb.vb2_buf.timestamp = now;
+			vb2_buffer_done(&buf->vb.vb2_buf,
+					err ? VB2_BUF_STATE_ERROR :
+					      VB2_BUF_STATE_DONE);
+		}
+		/* The next frame is the one running now */
+		frame = div64_u64(now - epoch, period);
+
+		/* S_PARM while streaming: a new epoch, at the frame's start */
+		new_interval = READ_ONCE(cap->interval);
+		if (new_interval != interval) {
+			epoch += frame * period;
+			epoch_sequence += frame;
+			frame = 0;
+			interval = new_interval;
+			period = vivbuf_fract_to_ns(&vivbuf_intervals[interval]);
+		}
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* vb2 queue operations */
+
+static int vivbuf_queue_setup(struct vb2_queue *q, unsigned int *num_buffers,
+			      unsigned int *num_planes, unsigned int sizes[],
+			      struct device *alloc_devs[])
+{
+	struct vivbuf_capture *cap = vb2_get_drv_priv(q);
+	const struct v4l2_pix_format_mplane *mp = &cap->fmt;
+	unsigned int p;
+
+	/* CREATE_BUFS: the sizes asked for must hold the current format */
+	if (*num_planes) {
+		if (*num_planes != mp->num_planes)
+			return -EINVAL;
+		for (p = 0; p < mp->num_planes; p++)
+			if (sizes[p] < mp->plane_fmt[p].sizeimage)
+				return -EINVAL;
+		return 0;
+	}
+
+	*num_planes = mp->num_planes;
+	for (p = 0; p < mp->num_planes; p++)
+		sizes[p] = mp->plane_fmt[p].sizeimage;
+	return 0;
+}
+
+static int vivbuf_buf_prepare(struct vb2_buffer *vb)
+{
+	struct vivbuf_capture *cap = vb2_get_drv_priv(vb->vb2_queue);
+	const struct v4l2_pix_format_mplane *mp = &cap->fmt;
+	unsigned int p;
+
+	for (p = 0; p < mp->num_planes; p++) {
+		if (vb2_plane_size(vb, p) < mp->plane_fmt[p].sizeimage)
+			return -EINVAL;
+		vb2_set_plane_payload(vb, p, mp->plane_fmt[p].sizeimage);
+	}
+	return 0;
+}
+
+/*
+ * buf_queue (QBUF, or STREAMON with queued buffers) and the producer both
+ * run in process context, so @queued_lock needs no irq protection.
+ */
+static void vivbuf_buf_queue(struct vb2_buffer *vb)
+{
+	struct vivbuf_capture *cap = vb2_get_drv_priv(vb->vb2_queue);
+	struct vb2_v4l2_buffer *vbuf = to_vb2_v4l2_buffer(vb);
+	struct vivbuf_buffer *buf = container_of(vbuf, struct vivbuf_buffer,
+						 vb);
+
+	spin_lock(&cap->queued_lock);
+	list_add_tail(&buf->list, &cap->queued);
+	spin_unlock(&cap->queued_lock);
+}
+
+static void vivbuf_return_buffers(struct vivbuf_capture *cap,
+				  enum vb2_buffer_state state)
+{
+	struct vivbuf_buffer *buf, *tmp;
+	LIST_HEAD(buffers);
+
+	spin_lock(&cap->queued_lock);
+	list_splice_init(&cap->queued, &buffers);
+	spin_unlock(&cap->queued_lock);
+
+	list_for_each_entry_safe(buf, tmp, &buffers, list) {
+		list_del(&buf->list);
+		vb2_buffer_done(&buf->vb.vb2_buf, state);
+	}
+}
+
+static int vivbuf_start_streaming(struct vb2_queue *q, unsigned int count)
+{
+	struct vivbuf_capture *cap = vb2_get_drv_priv(q);
+	struct task_struct *producer;
+
+	vivbuf_setup_tpg(cap);
+	producer = kthread_run(vivbuf_producer, cap, VIVBUF_NAME "%u-cap",
+			       cap_to_dev(cap)->instance);
+	if (IS_ERR(producer)) {
+		vivbuf_return_buffers(cap, VB2_BUF_STATE_QUEUED);
+		return PTR_ERR(producer);
+	}
+	cap->producer = producer;
+	return 0;
+}
+
+static void vivbuf_stop_streaming(struct vb2_queue *q)
+{
+	struct vivbuf_capture *cap = vb2_get_drv_priv(q);
+
+	/* Waits for the producer, so no buffer is being filled after this */
+	kthread_stop(cap->producer);
+	cap->producer = NULL;
+	vivbuf_return_buffers(cap, VB2_BUF_STATE_ERROR);
+}
+
+static const struct vb2_ops vivbuf_qops = {
+	.queue_setup = vivbuf_queue_setup,
+	.buf_prepare = vivbuf_buf_prepare,
+	.buf_queue = vivbuf_buf_queue,
+	.start_streaming = vivbuf_start_streaming,
+	.stop_streaming = vivbuf_stop_streaming,
+	.wait_prepare = vb2_ops_wait_prepare,
+	.wait_finish = vb2_ops_wait_finish,
+};
+
+/* ------------------------------------------------------------------ */
+/* ioctls, serialised by cap->lock (video_device.lock) */
+
+static int vivbuf_querycap(struct file *file, void *priv,
+			   struct v4l2_capability *caps)
+{
+	struct vivbuf_capture *cap = video_drvdata(file);
+	unsigned int instance = cap_to_dev(cap)->instance;
+
+	strscpy(caps->driver, VIVBUF_NAME, sizeof(caps->driver));
+	snprintf(caps->card, sizeof(caps->card), VIVBUF_NAME " capture %u",
+		 instance);
+	snprintf(caps->bus_info, sizeof(caps->bus_info),
+		 "platform:" VIVBUF_NAME "-%u", instance);
+	return 0;
+}
+
+static int vivbuf_enum_fmt(struct file *file, void *priv,
+			   struct v4l2_fmtdesc *f)
+{
+	struct vivbuf_capture *cap = video_drvdata(file);
+	unsigned int i, n = 0;
+
+	for (i = 0; i < ARRAY_SIZE(vivbuf_formats); i++) {
+		if (!vivbuf_format_usable(cap, &vivbuf_formats[i]))
+			continue;
+		if (n++ == f->index) {
+			/* The V4L2 core fills in the description */
+			f->pixelformat = vivbuf_formats[i].fourcc;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+static int vivbuf_g_fmt(struct file *file, void *priv, struct v4l2_format *f)
+{
+	struct vivbuf_capture *cap = video_drvdata(file);
+
+	vivbuf_mp_to_pix(&cap->fmt, &f->fmt.pix);
+	return 0;
+}
+
+static int vivbuf_try_fmt_vid_cap(struct file *file, void *priv,
+				  struct v4l2_format *f)
+{
+	struct vivbuf_capture *cap = video_drvdata(file);
+	struct v4l2_pix_format_mplane mp;
+
+	vivbuf_pix_to_mp(&f->fmt.pix, &mp);
+	vivbuf_try_fmt(cap, &mp);
+	vivbuf_mp_to_pix(&mp, &f->fmt.pix);
+	return 0;
+}
+
+static int vivbuf_s_fmt_vid_cap(struct file *file, void *priv,
+				struct v4l2_format *f)
+{
+	struct vivbuf_capture *cap = video_drvdata(file);
+	struct v4l2_pix_format_mplane mp;
+
+	vivbuf_pix_to_mp(&f->fmt.pix, &mp);
+	vivbuf_try_fmt(cap, &mp);
+	vivbuf_mp_to_pix(&mp, &f->fmt.pix);
+	/* The buffers were allocated for the current format */
+	if (vb2_is_busy(&cap->queue))
+		return -EBUSY;
+	cap->fmt = mp;
+	return 0;
+}
+
+static int vivbuf_g_fmt_mplane(struct file *file, void *priv,
+			       struct v4l2_format *f)
+{
+	struct vivbuf_capture *cap = video_drvdata(file);
+
+	f->fmt.pix_mp = cap->fmt;
+	return 0;
+}
+
+static int vivbuf_try_fmt_mplane(struct file *file, void *priv,
+				 struct v4l2_format *f)
+{
+	struct vivbuf_capture *cap = video_drvdata(file);
+
+	vivbuf_try_fmt(cap, &f->fmt.pix_mp);
+	return 0;
+}
+
+static int vivbuf_s_fmt_mplane(struct file *file, void *priv,
+			       struct v4l2_format *f)
+{
+	struct vivbuf_capture *cap = video_drvdata(file);
+
+	vivbuf_try_fmt(cap, &f->fmt.pix_mp);
+	/* The buffers were allocated for the current format */
+	if (vb2_is_busy(&cap->queue))
+		return -EBUSY;
+	cap->fmt = f->fmt.pix_mp;
+	return 0;
+}
+
+static int vivbuf_enum_framesizes(struct file *file, void *priv,
+				  struct v4l2_frmsizeenum *fsize)
+{
+	struct vivbuf_capture *cap = video_drvdata(file);
+
+	if (fsize->index || !vivbuf_find_format(cap, fsize->pixel_format))
+		return -EINVAL;
+
+	fsize->type = V4L2_FRMSIZE_TYPE_STEPWISE;
+	fsize->stepwise.min_width = VIVBUF_MIN_WIDTH;
+	fsize->stepwise.max_width = VIVBUF_MAX_WIDTH;
+	fsize->stepwise.step_width = VIVBUF_STEP_WIDTH;
+	fsize->stepwise.min_height = VIVBUF_MIN_HEIGHT;
+	fsize->stepwise.max_height = VIVBUF_MAX_HEIGHT;
+	fsize->stepwise.step_height = VIVBUF_STEP_HEIGHT;
+	return 0;
+}
+
+static int vivbuf_enum_frameintervals(struct file *file, void *priv,
+				      struct v4l2_frmivalenum *fival)
+{
+	struct vivbuf_capture *cap = video_drvdata(file);
+
+	if (fival->index >= ARRAY_SIZE(vivbuf_intervals) ||
+	    !vivbuf_find_format(cap, fival->pixel_format) ||
+	    !vivbuf_valid_size(fival->width, fival->height))
+		return -EINVAL;
+
+	fival->type = V4L2_FRMIVAL_TYPE_DISCRETE;
+	fival->discrete = vivbuf_intervals[fival->index];
+	return 0;
+}
+
+static int vivbuf_g_parm(struct file *file, void *priv,
+			 struct v4l2_streamparm *parm)
+{
+	struct vivbuf_capture *cap = video_drvdata(file);
+	struct v4l2_captureparm *cp = &parm->parm.capture;
+
+	if (parm->type != cap->queue.type)
+		return -EINVAL;
+
+	memset(cp, 0, sizeof(*cp));
+	cp->capability = V4L2_CAP_TIMEPERFRAME;
+	cp->timeperframe = vivbuf_intervals[cap->interval];
+	/* No read() I/O, so readbuffers stays 0 */
+	return 0;
+}
+
+/* Picks the supported interval nearest to the one asked for */
+static int vivbuf_s_parm(struct file *file, void *priv,
+			 struct v4l2_streamparm *parm)
+{
+	struct vivbuf_capture *cap = video_drvdata(file);
+	const struct v4l2_fract *tpf = &parm->parm.capture.timeperframe;
+	unsigned int i, best = VIVBUF_DEF_INTERVAL;
+
+	if (parm->type != cap->queue.type)
+		return -EINVAL;
+
+	/* 0 (in either part) resets to the nominal interval */
+	if (tpf->numerator && tpf->denominator) {
+		u64 wanted = vivbuf_fract_to_ns(tpf);
+		u64 best_diff = U64_MAX;
+
+		for (i = 0; i < ARRAY_SIZE(vivbuf_intervals); i++) {
+			u64 ns = vivbuf_fract_to_ns(&vivbuf_intervals[i]);
+			u64 diff = ns > wanted ? ns - wanted : wanted - ns;
+
+			if (diff < best_diff) {
+				best_diff = diff;
+				best = i;
+			}
+		}
+	}
+
+	/* The producer picks it up at its next frame */
+	WRITE_ONCE(cap->interval, best);
+	return vivbuf_g_parm(file, priv, parm);
+}
+
+static int vivbuf_enum_input(struct file *file, void *priv,
+			     struct v4l2_input *input)
+{
+	if (input->index)
+		return -EINVAL;
+
+	input->type = V4L2_INPUT_TYPE_CAMERA;
+	strscpy(input->name, "Camera", sizeof(input->name));
+	return 0;
+}
+
+static int vivbuf_g_input(struct file *file, void *priv, unsigned int *index)
+{
+	*index = 0;
+	return 0;
+}
+
+static int vivbuf_s_input(struct file *file, void *priv, unsigned int index)
+{
+	return index ? -EINVAL : 0;
+}
+
+static int vivbuf_log_status(struct file *file, void *priv)
+{
+	struct vivbuf_capture *cap = video_drvdata(file);
+	struct vivbuf_dev *dev = cap_to_dev(cap);
+
+	v4l2_info(&dev->v4l2_dev,
+		  "capture: %p4cc %ux%u, %u/%u s per frame, %s\n",
+		  &cap->fmt.pixelformat, cap->fmt.width, cap->fmt.height,
+		  vivbuf_intervals[cap->interval].numerator,
+		  vivbuf_intervals[cap->interval].denominator,
+		  vb2_is_streaming(&cap->queue) ? "streaming" : "idle");
+	v4l2_ctrl_handler_log_status(&cap->ctrl_handler, dev->v4l2_dev.name);
+	return 0;
+}
+
+#define VIVBUF_COMMON_IOCTL_OPS						\
+	.vidioc_querycap = vivbuf_querycap,				\
+	.vidioc_enum_framesizes = vivbuf_enum_framesizes,		\
+	.vidioc_enum_frameintervals = vivbuf_enum_frameintervals,	\
+	.vidioc_g_parm = vivbuf_g_parm,					\
+	.vidioc_s_parm = vivbuf_s_parm,					\
+	.vidioc_enum_input = vivbuf_enum_input,				\
+	.vidioc_g_input = vivbuf_g_input,				\
+	.vidioc_s_input = vivbuf_s_input,				\
+	.vidioc_reqbufs = vb2_ioctl_reqbufs,				\
+	.vidioc_create_bufs = vb2_ioctl_create_bufs,			\
+	.vidioc_prepare_buf = vb2_ioctl_prepare_buf,			\
+	.vidioc_querybuf = vb2_ioctl_querybuf,				\
+	.vidioc_qbuf = vb2_ioctl_qbuf,					\
+	.vidioc_dqbuf = vb2_ioctl_dqbuf,				\
+	.vidioc_expbuf = vb2_ioctl_expbuf,				\
+	.vidioc_remove_bufs = vb2_ioctl_remove_bufs,			\
+	.vidioc_streamon = vb2_ioctl_streamon,				\
+	.vidioc_streamoff = vb2_ioctl_streamoff,			\
+	.vidioc_log_status = vivbuf_log_status,				\
+	.vidioc_subscribe_event = v4l2_ctrl_subscribe_event,		\
+	.vidioc_unsubscribe_event = v4l2_event_unsubscribe
+
+static const struct v4l2_ioctl_ops vivbuf_ioctl_ops = {
+	.vidioc_enum_fmt_vid_cap = vivbuf_enum_fmt,
+	.vidioc_g_fmt_vid_cap = vivbuf_g_fmt,
+	.vidioc_try_fmt_vid_cap = vivbuf_try_fmt_vid_cap,
+	.vidioc_s_fmt_vid_cap = vivbuf_s_fmt_vid_cap,
+	VIVBUF_COMMON_IOCTL_OPS,
+};
+
+static const struct v4l2_ioctl_ops vivbuf_ioctl_ops_mplane = {
+	.vidioc_enum_fmt_vid_cap = vivbuf_enum_fmt,
+	.vidioc_g_fmt_vid_cap_mplane = vivbuf_g_fmt_mplane,
+	.vidioc_try_fmt_vid_cap_mplane = vivbuf_try_fmt_mplane,
+	.vidioc_s_fmt_vid_cap_mplane = vivbuf_s_fmt_mplane,
+	VIVBUF_COMMON_IOCTL_OPS,
+};
+
+static const struct v4l2_file_operations vivbuf_capture_fops = {
+	.owner = THIS_MODULE,
+	.open = v4l2_fh_open,
+	.release = vb2_fop_release,
+	.poll = vb2_fop_poll,
+	.mmap = vb2_fop_mmap,
+	.unlocked_ioctl = video_ioctl2,
+};
+
+/* ------------------------------------------------------------------ */
+/* Controls */
+
+static int vivbuf_s_ctrl(struct v4l2_ctrl *ctrl)
+{
+	struct vivbuf_capture *cap = container_of(ctrl->handler,
+						  struct vivbuf_capture,
+						  ctrl_handler);
+
+	switch (ctrl->id) {
+	case V4L2_CID_TEST_PATTERN:
+		/* The producer applies it from its next frame */
+		WRITE_ONCE(cap->pattern, ctrl->val);
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+static const struct v4l2_ctrl_ops vivbuf_ctrl_ops = {
+	.s_ctrl = vivbuf_s_ctrl,
+};
+
+static int vivbuf_init_controls(struct vivbuf_capture *cap)
+{
+	struct v4l2_ctrl_handler *hdl = &cap->ctrl_handler;
+	int ret;
+
+	v4l2_ctrl_handler_init(hdl, 1);
+	/*
+	 * The tpg's patterns except the last, TPG_PAT_NOISE, which is the only
+	 * one that changes from frame to frame.
+	 */
+	v4l2_ctrl_new_std_menu_items(hdl, &vivbuf_ctrl_ops,
+				     V4L2_CID_TEST_PATTERN, TPG_PAT_NOISE - 1,
+				     0, TPG_PAT_75_COLORBAR,
+				     tpg_pattern_strings);
+	ret = hdl->error;
+	if (!ret)
+		ret = v4l2_ctrl_handler_setup(hdl);
+	if (ret)
+		v4l2_ctrl_handler_free(hdl);
+	return ret;
+}
+
+/* ------------------------------------------------------------------ */
+/* Setup and teardown */
+
+/**
+ * vivbuf_capture_init() - set up the capture node of an instance
+ * @dev: the instance
+ * @multiplanar: use the multi-planar API
+ * @mem_types: VIVBUF_MEM_* bits, the memory types the queue accepts
+ *
+ * Prepares everything but does not register the video device. On success,
+ * vivbuf_capture_free() undoes it.
+ *
+ * Return: 0 or a negative errno.
+ */
+int vivbuf_capture_init(struct vivbuf_dev *dev, bool multiplanar,
+			unsigned int mem_types)
+{
+	struct vivbuf_capture *cap = &dev->cap;
+	struct video_device *vdev = &cap->vdev;
+	struct vb2_queue *q = &cap->queue;
+	int ret;
+
+	cap->multiplanar = multiplanar;
+	mutex_init(&cap->lock);
+	spin_lock_init(&cap->queued_lock);
+	INIT_LIST_HEAD(&cap->queued);
+
+	cap->fmt.pixelformat = vivbuf_formats[0].fourcc;
+	cap->fmt.width = VIVBUF_DEF_WIDTH;
+	cap->fmt.height = VIVBUF_DEF_HEIGHT;
+	vivbuf_try_fmt(cap, &cap->fmt);
+	cap->interval = VIVBUF_DEF_INTERVAL;
+	cap->pattern = TPG_PAT_75_COLORBAR;
+
+	tpg_init(&cap->tpg, VIVBUF_DEF_WIDTH, VIVBUF_DEF_HEIGHT);
+	ret = tpg_alloc(&cap->tpg, VIVBUF_MAX_WIDTH);
+	if (ret)
+		goto free_tpg;
+
+	ret = vivbuf_init_controls(cap);
+	if (ret)
+		goto free_tpg;
+
+	q->type = multiplanar ? V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE :
+				V4L2_BUF_TYPE_VIDEO_CAPTURE;
+	q->io_modes = 0;
+	if (mem_types & VIVBUF_MEM_MMAP)
+		q->io_modes |= VB2_MMAP;
+	if (mem_types & VIVBUF_MEM_DMABUF)
+		q->io_modes |= VB2_DMABUF;
+	q->dev = &dev->pdev->dev;
+	q->drv_priv = cap;
+	q->buf_struct_size = sizeof(struct vivbuf_buffer);
+	q->ops = &vivbuf_qops;
+	q->mem_ops = &vb2_dmabuf_memops;
+	q->timestamp_flags = V4L2_BUF_FLAG_TIMESTAMP_MONOTONIC |
+			     V4L2_BUF_FLAG_TSTAMP_SRC_EOF;
+	q->min_queued_buffers = VIVBUF_MIN_QUEUED_BUFFERS;
+	q->min_reqbufs_allocation = VIVBUF_MIN_REQBUFS;
+	q->lock = &cap->lock;
+	ret = vb2_queue_init(q);
+	if (ret)
+		goto free_controls;
+
+	snprintf(vdev->name, sizeof(vdev->name), VIVBUF_NAME " capture %u",
+		 dev->instance);
+	vdev->fops = &vivbuf_capture_fops;
+	vdev->ioctl_ops = multiplanar ? &vivbuf_ioctl_ops_mplane :
+					&vivbuf_ioctl_ops;
+	/* Embedded in struct vivbuf_dev, freed by the v4l2_device release */
+	vdev->release = video_device_release_empty;
+	vdev->v4l2_dev = &dev->v4l2_dev;
+	vdev->queue = q;
+	vdev->lock = &cap->lock;
+	vdev->ctrl_handler = &cap->ctrl_handler;
+	vdev->vfl_dir = VFL_DIR_RX;
+	vdev->device_caps = V4L2_CAP_STREAMING |
+			    (multiplanar ? V4L2_CAP_VIDEO_CAPTURE_MPLANE :
+					   V4L2_CAP_VIDEO_CAPTURE);
+	/* Without MMAP buffers there is nothing to export */
+	if (!(mem_types & VIVBUF_MEM_MMAP))
+		v4l2_disable_ioctl(vdev, VIDIOC_EXPBUF);
+	video_set_drvdata(vdev, cap);
+	return 0;
+
+free_controls:
+	v4l2_ctrl_handler_free(&cap->ctrl_handler);
+free_tpg:
+	tpg_free(&cap->tpg);
+	mutex_destroy(&cap->lock);
+	return ret;
+}
+
+/**
+ * vivbuf_capture_register() - make the capture node visible to userspace
+ * @dev: the instance, set up by vivbuf_capture_init()
+ *
+ * Return: 0 or a negative errno.
+ */
+int vivbuf_capture_register(struct vivbuf_dev *dev)
+{
+	struct vivbuf_capture *cap = &dev->cap;
+	int ret;
+
+	ret = video_register_device(&cap->vdev, VFL_TYPE_VIDEO, -1);
+	if (ret)
+		return ret;
+
+	v4l2_info(&dev->v4l2_dev, "capture node %s (%s)\n",
+		  video_device_node_name(&cap->vdev),
+		  cap->multiplanar ? "multi-planar" : "single-planar");
+	return 0;
+}
+
+/**
+ * vivbuf_capture_unregister() - remove the capture node
+ * @dev: the instance
+ *
+ * Stops streaming and frees the buffers; files that are still open only
+ * get errors from now on. The node's memory stays until the last of them is
+ * closed.
+ */
+void vivbuf_capture_unregister(struct vivbuf_dev *dev)
+{
+	vb2_video_unregister_device(&dev->cap.vdev);
+}
+
+/**
+ * vivbuf_capture_free() - free what vivbuf_capture_init() allocated
+ * @dev: the instance; its capture node is unregistered and closed
+ */
+void vivbuf_capture_free(struct vivbuf_dev *dev)
+{
+	struct vivbuf_capture *cap = &dev->cap;
+
+	v4l2_ctrl_handler_free(&cap->ctrl_handler);
+	tpg_free(&cap->tpg);
+	mutex_destroy(&cap->lock);
+}

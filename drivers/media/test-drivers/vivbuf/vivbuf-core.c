@@ -1,0 +1,192 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vivbuf: a virtual V4L2 driver whose buffers are dma-bufs.
+ *
+ * Module parameters, instances and their platform devices. Every instance
+ * is a platform device "vivbuf" with a 64-bit DMA mask, so that buffer
+ * mappings go through the DMA API (and its debug checks) as they would on
+ * real hardware, and carries one V4L2 device with its video nodes.
+ */
+
+#include <linux/dma-mapping.h>
+#include <linux/err.h>
+#include <linux/module.h>
+#include <linux/platform_device.h>
+#include <linux/slab.h>
+
+#include "vivbuf.h"
+
+static unsigned int instances = 2;
+module_param(instances, uint, 0444);
+MODULE_PARM_DESC(instances, " number of instances to create, 1-8 (default 2)");
+
+static unsigned int multiplanar[VIVBUF_MAX_INSTANCES] = { [1] = 1 };
+module_param_array(multiplanar, uint, NULL, 0444);
+MODULE_PARM_DESC(multiplanar,
+		 " per instance: 0 = single-planar, 1 = multi-planar capture API (default 0,1,0,...)");
+
+static unsigned int mem_types = VIVBUF_MEM_ALL;
+module_param(mem_types, uint, 0444);
+MODULE_PARM_DESC(mem_types,
+		 " bitmask of memory types: 1 = MMAP (and EXPBUF), 2 = DMABUF import (default 3)");
+
+static struct platform_device *vivbuf_pdevs[VIVBUF_MAX_INSTANCES];
+
+/*
+ * Called when the last reference to the V4L2 device is dropped: by remove,
+ * or later by the last close() of a video node that was open at remove.
+ */
+static void vivbuf_dev_release(struct v4l2_device *v4l2_dev)
+{
+	struct vivbuf_dev *dev = container_of(v4l2_dev, struct vivbuf_dev,
+					      v4l2_dev);
+
+	vivbuf_capture_free(dev);
+	v4l2_device_unregister(&dev->v4l2_dev);
+	kfree(dev);
+}
+
+static int vivbuf_probe(struct platform_device *pdev)
+{
+	struct vivbuf_dev *dev;
+	int ret;
+
+	/* Only the devices created by this module are valid instances */
+	if (pdev->id < 0 || pdev->id >= VIVBUF_MAX_INSTANCES)
+		return -ENODEV;
+
+	ret = dma_coerce_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(64));
+	if (ret)
+		return dev_err_probe(&pdev->dev, ret, "cannot set DMA mask\n");
+	/*
+	 * A virtual device has no segment limit; without this the DMA API
+	 * keeps the 64 KiB default and rejects the 1 MiB segments of the
+	 * system dma-heap's buffers that userspace asks us to import.
+	 * (It cannot fail for a platform device, which has dma_parms.)
+	 */
+	dma_set_max_seg_size(&pdev->dev, UINT_MAX);
+
+	dev = kzalloc(sizeof(*dev), GFP_KERNEL);
+	if (!dev)
+		return -ENOMEM;
+	dev->pdev = pdev;
+	dev->instance = pdev->id;
+	platform_set_drvdata(pdev, dev);
+
+	ret = v4l2_device_register(&pdev->dev, &dev->v4l2_dev);
+	if (ret)
+		goto free_dev;
+	dev->v4l2_dev.release = vivbuf_dev_release;
+
+	ret = vivbuf_capture_init(dev, multiplanar[dev->instance], mem_types);
+	if (ret)
+		goto unregister_v4l2;
+
+	ret = vivbuf_capture_register(dev);
+	if (ret)
+		goto free_capture;
+
+	return 0;
+
+free_capture:
+	vivbuf_capture_free(dev);
+unregister_v4l2:
+	v4l2_device_unregister(&dev->v4l2_dev);
+free_dev:
+	kfree(dev);
+	return ret;
+}
+
+/*
+ * Files may still be open: the nodes are unregistered (stopping any
+ * streaming), and the instance is freed by vivbuf_dev_release() once the
+ * last of them is closed.
+ */
+static void vivbuf_remove(struct platform_device *pdev)
+{
+	struct vivbuf_dev *dev = platform_get_drvdata(pdev);
+
+	vivbuf_capture_unregister(dev);
+	v4l2_device_put(&dev->v4l2_dev);
+}
+
+static struct platform_driver vivbuf_driver = {
+	.probe = vivbuf_probe,
+	.remove = vivbuf_remove,
+	.driver = {
+		.name = VIVBUF_NAME,
+	},
+};
+
+static int vivbuf_check_params(void)
+{
+	unsigned int i;
+
+	if (instances < 1 || instances > VIVBUF_MAX_INSTANCES) {
+		pr_err(VIVBUF_NAME ": instances must be 1..%u\n",
+		       VIVBUF_MAX_INSTANCES);
+		return -EINVAL;
+	}
+	for (i = 0; i < instances; i++) {
+		if (multiplanar[i] > 1) {
+			pr_err(VIVBUF_NAME ": multiplanar[%u] must be 0 or 1\n",
+			       i);
+			return -EINVAL;
+		}
+	}
+	if (!mem_types || (mem_types & ~VIVBUF_MEM_ALL)) {
+		pr_err(VIVBUF_NAME ": mem_types must be 1, 2 or 3\n");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static void vivbuf_destroy_instances(unsigned int count)
+{
+	while (count--) {
+		platform_device_unregister(vivbuf_pdevs[count]);
+		vivbuf_pdevs[count] = NULL;
+	}
+}
+
+static int __init vivbuf_init(void)
+{
+	struct platform_device *pdev;
+	unsigned int i;
+	int ret;
+
+	ret = vivbuf_check_params();
+	if (ret)
+		return ret;
+
+	ret = platform_driver_register(&vivbuf_driver);
+	if (ret)
+		return ret;
+
+	for (i = 0; i < instances; i++) {
+		pdev = platform_device_register_simple(VIVBUF_NAME, i, NULL, 0);
+		if (IS_ERR(pdev)) {
+			ret = PTR_ERR(pdev);
+			goto destroy_instances;
+		}
+		vivbuf_pdevs[i] = pdev;
+	}
+	return 0;
+
+destroy_instances:
+	vivbuf_destroy_instances(i);
+	platform_driver_unregister(&vivbuf_driver);
+	return ret;
+}
+
+static void __exit vivbuf_exit(void)
+{
+	vivbuf_destroy_instances(instances);
+	platform_driver_unregister(&vivbuf_driver);
+}
+
+module_init(vivbuf_init);
+module_exit(vivbuf_exit);
+
+MODULE_DESCRIPTION("Virtual V4L2 driver with dma-buf backed buffers");
+MODULE_LICENSE("GPL");

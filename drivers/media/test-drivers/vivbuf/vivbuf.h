@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * vivbuf: a virtual V4L2 driver whose buffers are dma-bufs.
+ *
+ * Shared definitions of the driver core and its video nodes.
+ */
+#ifndef _VIVBUF_H_
+#define _VIVBUF_H_
+
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+#include <media/tpg/v4l2-tpg.h>
+#include <media/v4l2-ctrls.h>
+#include <media/v4l2-dev.h>
+#include <media/v4l2-device.h>
+#include <media/videobuf2-v4l2.h>
+
+#define VIVBUF_NAME		"vivbuf"
+#define VIVBUF_MAX_INSTANCES	8
+
+/* Bits of the mem_types module parameter */
+#define VIVBUF_MEM_MMAP		BIT(0)	/* MMAP, and so EXPBUF */
+#define VIVBUF_MEM_DMABUF	BIT(1)	/* DMABUF import */
+#define VIVBUF_MEM_ALL		(VIVBUF_MEM_MMAP | VIVBUF_MEM_DMABUF)
+
+struct platform_device;
+struct task_struct;
+
+/**
+ * struct vivbuf_buffer - a capture buffer
+ * @vb: the vb2 buffer, must be first (vb2 allocates buf_struct_size)
+ * @list: entry in &vivbuf_capture.queued while the driver owns the buffer
+ */
+struct vivbuf_buffer {
+	struct vb2_v4l2_buffer vb;
+	struct list_head list;
+};
+
+/**
+ * struct vivbuf_capture - the video capture node
+ * @vdev: the video device
+ * @queue: its vb2 queue
+ * @lock: serialises the file operations, the ioctls and the vb2 queue
+ * @ctrl_handler: the node's controls
+ * @multiplanar: the node uses the multi-planar API
+ * @fmt: current format, in the multi-planar layout for both APIs
+ * @interval: index of the current frame interval, read locklessly by the
+ *	      producer
+ * @pattern: current test pattern, read locklessly by the producer
+ * @tpg: test pattern generator, set up at STREAMON and then used by the
+ *	 producer only
+ * @queued_lock: protects @queued
+ * @queued: buffers given to the driver by buf_queue, oldest first
+ * @producer: the thread that fills buffers while streaming
+ */
+struct vivbuf_capture {
+	struct video_device vdev;
+	struct vb2_queue queue;
+	struct mutex lock;		/* fops, ioctls, vb2 queue */
+	struct v4l2_ctrl_handler ctrl_handler;
+	bool multiplanar;
+
+	struct v4l2_pix_format_mplane fmt;
+	unsigned int interval;
+	u32 pattern;
+
+	struct tpg_data tpg;
+	spinlock_t queued_lock;		/* buf_queue vs producer */
+	struct list_head queued;
+	struct task_struct *producer;
+};
+
+/**
+ * struct vivbuf_dev - one vivbuf instance (one platform device)
+ * @v4l2_dev: the V4L2 device; its release callback frees this structure
+ * @pdev: the platform device, also the DMA device of the vb2 queues
+ * @instance: instance number, the platform device id
+ * @cap: the capture node
+ */
+struct vivbuf_dev {
+	struct v4l2_device v4l2_dev;
+	struct platform_device *pdev;
+	unsigned int instance;
+	struct vivbuf_capture cap;
+};
+
+int vivbuf_capture_init(struct vivbuf_dev *dev, bool multiplanar,
+			unsigned int mem_types);
+int vivbuf_capture_register(struct vivbuf_dev *dev);
+void vivbuf_capture_unregister(struct vivbuf_dev *dev);
+void vivbuf_capture_free(struct vivbuf_dev *dev);
+
+#endif /* _VIVBUF_H_ */

@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * videobuf2-dmabuf-compat.h - kernel version differences, in one place
+ *
+ * videobuf2-dmabuf.c is written against the 6.12 API. The helpers below map
+ * it onto the other supported kernels (6.1 and 7.x), so the .c file carries
+ * no version checks. Not meant for upstream: there, the helpers collapse to
+ * the calls named in their comments.
+ */
+
+#ifndef _MEDIA_VIDEOBUF2_DMABUF_COMPAT_H
+#define _MEDIA_VIDEOBUF2_DMABUF_COMPAT_H
+
+#include <linux/dma-buf.h>
+#include <linux/fs.h>
+#include <linux/iosys-map.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/version.h>
+
+/*
+ * The one place that looks at the kernel version: true when building against
+ * @major.@minor or newer.
+ */
+#define VB2_DMABUF_KERNEL_SINCE(major, minor) \
+	(KERNEL_VERSION(major, minor, 0) <= LINUX_VERSION_CODE)
+
+/*
+ * Symbol namespaces are string literals since 6.13; before, the macro
+ * stringified a bare identifier.
+ */
+#if VB2_DMABUF_KERNEL_SINCE(6, 13)
+#define VB2_DMABUF_IMPORT_NS_DMA_BUF	MODULE_IMPORT_NS("DMA_BUF")
+#else
+#define VB2_DMABUF_IMPORT_NS_DMA_BUF	MODULE_IMPORT_NS(DMA_BUF)
+#endif
+
+/*
+ * Take a reference on @file unless its count already dropped to zero, i.e.
+ * unless __fput() is on its way. The caller must guarantee that the memory of
+ * @file stays valid during the call. 6.13 replaced the atomic_long_t f_count
+ * with file_ref_t f_ref.
+ */
+#if VB2_DMABUF_KERNEL_SINCE(6, 13)
+#include <linux/file_ref.h>
+
+static inline bool vb2_dmabuf_compat_file_get_unless_zero(struct file *file)
+{
+	return file_ref_get(&file->f_ref);
+}
+#else
+static inline bool vb2_dmabuf_compat_file_get_unless_zero(struct file *file)
+{
+	return atomic_long_inc_not_zero(&file->f_count);
+}
+#endif
+
+/* vm_flags became read-only behind vm_flags_set() in 6.3. */
+#if VB2_DMABUF_KERNEL_SINCE(6, 3)
+static inline void vb2_dmabuf_compat_vma_set_flags(struct vm_area_struct *vma,
+						   vm_flags_t flags)
+{
+	vm_flags_set(vma, flags);
+}
+#else
+static inline void vb2_dmabuf_compat_vma_set_flags(struct vm_area_struct *vma,
+						   vm_flags_t flags)
+{
+	vma->vm_flags |= flags;
+}
+#endif
+
+/*
+ * Importer calls made without holding the dma-buf's reservation lock. 6.2
+ * moved dma-buf to the dynamic locking convention: the plain functions now
+ * expect the caller to hold the lock and the _unlocked variants take it.
+ * Before 6.2 the plain functions did their own locking.
+ */
+#if VB2_DMABUF_KERNEL_SINCE(6, 2)
+static inline struct sg_table *
+vb2_dmabuf_compat_map_attachment(struct dma_buf_attachment *attach,
+				 enum dma_data_direction dir)
+{
+	return dma_buf_map_attachment_unlocked(attach, dir);
+}
+
+static inline void
+vb2_dmabuf_compat_unmap_attachment(struct dma_buf_attachment *attach,
+				   struct sg_table *sgt,
+				   enum dma_data_direction dir)
+{
+	dma_buf_unmap_attachment_unlocked(attach, sgt, dir);
+}
+
+static inline int vb2_dmabuf_compat_vmap(struct dma_buf *dbuf,
+					 struct iosys_map *map)
+{
+	return dma_buf_vmap_unlocked(dbuf, map);
+}
+
+static inline void vb2_dmabuf_compat_vunmap(struct dma_buf *dbuf,
+					    struct iosys_map *map)
+{
+	dma_buf_vunmap_unlocked(dbuf, map);
+}
+#else
+static inline struct sg_table *
+vb2_dmabuf_compat_map_attachment(struct dma_buf_attachment *attach,
+				 enum dma_data_direction dir)
+{
+	return dma_buf_map_attachment(attach, dir);
+}
+
+static inline void
+vb2_dmabuf_compat_unmap_attachment(struct dma_buf_attachment *attach,
+				   struct sg_table *sgt,
+				   enum dma_data_direction dir)
+{
+	dma_buf_unmap_attachment(attach, sgt, dir);
+}
+
+static inline int vb2_dmabuf_compat_vmap(struct dma_buf *dbuf,
+					 struct iosys_map *map)
+{
+	return dma_buf_vmap(dbuf, map);
+}
+
+static inline void vb2_dmabuf_compat_vunmap(struct dma_buf *dbuf,
+					    struct iosys_map *map)
+{
+	dma_buf_vunmap(dbuf, map);
+}
+#endif
+
+#endif /* _MEDIA_VIDEOBUF2_DMABUF_COMPAT_H */
