@@ -18,7 +18,9 @@ SUITE ?=
 # The test kernel's build directory, built and cached on first use.
 resolve_kdir = $(if $(KDIR),$(KDIR),$$(tests/vm/kernel.sh)/build)
 
-KERNEL_SOURCES = $(shell find drivers include -name '*.[ch]' 2>/dev/null)
+KERNEL_SOURCES = $(shell find drivers include -name '*.[ch]' ! -name '*.mod.c' ! -name '*-compat.h' 2>/dev/null)
+# The compat header exists to test LINUX_VERSION_CODE; it is not sent upstream.
+COMPAT_HEADERS = $(wildcard include/media/*-compat.h)
 
 .PHONY: all modules check demo bench lint clean install
 
@@ -33,6 +35,7 @@ check:
 lint:
 	@kdir="$(resolve_kdir)" && src=$$(readlink -f "$$kdir/source" 2>/dev/null || echo "$$kdir") && \
 	  "$$src/scripts/checkpatch.pl" --strict --no-tree --quiet -f $(KERNEL_SOURCES) && \
+	  "$$src/scripts/checkpatch.pl" --strict --no-tree --quiet --ignore LINUX_VERSION_CODE -f $(COMPAT_HEADERS) && \
 	  $(MAKE) -C "$$kdir" M=$(CURDIR) C=2 modules
 
 demo:

@@ -3,6 +3,8 @@
 # other vivbuf node (--expbuf-device), both ways: no failure, no warning.
 . "$V4L2DMABUF_TOP/tests/lib/guest-lib.sh"
 
+reload_vivbuf
+
 dev0=$(vivbuf_node 0) || fail "no vivbuf instance 0"
 dev1=$(vivbuf_node 1) || fail "no vivbuf instance 1"
 v4l2-compliance -d "$dev0" -s -e "$dev1" > /tmp/expbuf01.log 2>&1

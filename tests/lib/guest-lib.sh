@@ -59,3 +59,11 @@ compliance_zero() {
 	set -- "$1" $got
 	expect_compliance "$1" "$2" "$2" 0 0
 }
+
+# reload_vivbuf [PARAM=VALUE...]: a fresh vivbuf (formats and controls at
+# their defaults: they persist across opens, like any V4L2 device's).
+reload_vivbuf() {
+	rmmod vivbuf || fail "rmmod vivbuf (still in use?)"
+	insmod "$top/drivers/media/test-drivers/vivbuf/vivbuf.ko" "$@" ||
+		fail "insmod vivbuf $*"
+}
