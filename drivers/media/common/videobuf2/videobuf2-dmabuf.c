@@ -31,6 +31,9 @@
  *    into the foreign exporter, i.e. outside that exporter's reservation
  *    lock. The two uses are initialised at different call sites and so are
  *    separate lockdep classes.
+ *  - &vb2_dmabuf_fence.lock, innermost: the only lock our fence signalling
+ *    takes. Publishing (buf_queue) takes a plane's reservation lock, under
+ *    the vb2 queue's lock, and never while signalling.
  *
  * Counters in debugfs, /sys/kernel/debug/v4l2-dmabuf/, one read-only file
  * each, printing a decimal u64:
@@ -47,25 +50,41 @@
  *    path. It exists so that tests can prove it.
  *  - live_buffers: MMAP planes whose pages are currently allocated.
  *  - live_dmabufs: exported struct dma_buf objects currently alive.
+ *  - fences_published, fences_signalled: our implicit fences (see the DOC:
+ *    section "implicit fences"), fences_errored those signalled with an
+ *    error, fences_timedout those signalled by the watchdog.
+ *  - fences_pending: published minus signalled; 0 whenever no buffer is
+ *    queued in a streaming driver.
+ *  - in_fence_waits: buffers that had to wait for other users' fences;
+ *    in_fence_timeouts: those failed because the wait took too long.
  */
 
 #include <linux/atomic.h>
 #include <linux/debugfs.h>
 #include <linux/device.h>
 #include <linux/dma-buf.h>
+#include <linux/dma-fence.h>
+#include <linux/dma-fence-array.h>
 #include <linux/dma-mapping.h>
+#include <linux/dma-resv.h>
 #include <linux/err.h>
 #include <linux/fs.h>
 #include <linux/gfp.h>
+#include <linux/jiffies.h>
 #include <linux/iosys-map.h>
 #include <linux/list.h>
 #include <linux/mm.h>
+#include <linux/minmax.h>
 #include <linux/module.h>
+#include <linux/moduleparam.h>
 #include <linux/mutex.h>
 #include <linux/refcount.h>
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/string.h>
 #include <linux/vmalloc.h>
+#include <linux/workqueue.h>
 
 #include <media/videobuf2-core.h>
 #include <media/videobuf2-dmabuf.h>
@@ -84,7 +103,29 @@ static struct {
 	atomic64_t cpu_copies;
 	atomic64_t live_buffers;
 	atomic64_t live_dmabufs;
+	atomic64_t fences_published;
+	atomic64_t fences_signalled;
+	atomic64_t fences_errored;
+	atomic64_t fences_timedout;
+	atomic64_t in_fence_waits;
+	atomic64_t in_fence_timeouts;
 } vb2_dmabuf_stats;
+
+/**
+ * struct vb2_dmabuf_fence - our fence on a buffer the driver owns
+ * @base:	the fence; first, so that the dma-fence core's default release
+ *		frees the whole structure
+ * @lock:	the fence's lock; the fence is alone on its context
+ * @watchdog:	signals the fence with -ETIMEDOUT if the frame takes too long;
+ *		holds a reference on the fence while queued
+ * @timeline:	the device's name, copied so that it outlives the device
+ */
+struct vb2_dmabuf_fence {
+	struct dma_fence		base;
+	spinlock_t			lock;	/* see @base.lock */
+	struct delayed_work		watchdog;
+	char				timeline[32];
+};
 
 /**
  * struct vb2_dmabuf_buf - memory of one plane
@@ -110,6 +151,15 @@ static struct {
  * @db_attach:	import: our attachment to @import_dbuf, made on first map
  * @import_sgt:	import: the mapping of @db_attach, kept until detach
  * @import_map:	import: the dma-buf vmap behind @vaddr
+ * @resv:	MMAP: the reservation object of the plane, given to every
+ *		dma_buf exported from it, so that fences published before the
+ *		first EXPBUF are seen by it
+ * @fence_context: plane 0 only: the fence context of the buffer. A buffer is
+ *		in flight at most once at a time, so its fences signal in order.
+ * @fence_seqno: plane 0 only: the sequence number of the last fence
+ * @fence:	plane 0 only: our fence while the driver owns the buffer
+ * @in_fence:	the other users' fences the device must wait for, or NULL
+ * @in_fence_deadline: jiffies after which waiting for @in_fence fails
  */
 struct vb2_dmabuf_buf {
 	bool				imported;
@@ -132,6 +182,13 @@ struct vb2_dmabuf_buf {
 	struct dma_buf_attachment	*db_attach;
 	struct sg_table			*import_sgt;
 	struct iosys_map		import_map;
+
+	struct dma_resv			resv;
+	u64				fence_context;
+	u64				fence_seqno;
+	struct vb2_dmabuf_fence		*fence;
+	struct dma_fence		*in_fence;
+	unsigned long			in_fence_deadline;
 };
 
 /**
@@ -147,6 +204,119 @@ struct vb2_dmabuf_attachment {
 	struct sg_table			sgt;
 	enum dma_data_direction		dir;
 };
+
+/* Implicit fences: our fences, published while the driver owns a buffer */
+
+static bool vb2_dmabuf_fences_enabled = true;
+module_param_named(fences, vb2_dmabuf_fences_enabled, bool, 0644);
+MODULE_PARM_DESC(fences,
+		 "publish implicit fences on queued buffers and wait for the other users' fences (default: on)");
+
+static unsigned int vb2_dmabuf_fence_timeout_frames = 10;
+module_param_named(fence_timeout_frames, vb2_dmabuf_fence_timeout_frames,
+		   uint, 0644);
+MODULE_PARM_DESC(fence_timeout_frames,
+		 "watchdog: a frame not done after this many frame intervals, one more per buffer ahead, at least 1 s, plus in_fence_timeout_ms, fails with -ETIMEDOUT (default: 10)");
+
+static unsigned int vb2_dmabuf_in_fence_timeout_ms = 1000;
+module_param_named(in_fence_timeout_ms, vb2_dmabuf_in_fence_timeout_ms,
+		   uint, 0644);
+MODULE_PARM_DESC(in_fence_timeout_ms,
+		 "how long the device waits for the other users' fences before failing the buffer (default: 1000)");
+
+/* The watchdog's floor, whatever the frame interval */
+#define VB2_DMABUF_WATCHDOG_MIN_MS	1000
+
+/* Runs the watchdogs; reclaim may wait for our fences, so it must progress */
+static struct workqueue_struct *vb2_dmabuf_wq;
+
+static const char *vb2_dmabuf_fence_get_driver_name(struct dma_fence *fence)
+{
+	return VB2_DMABUF_EXPORTER_NAME;
+}
+
+static const char *vb2_dmabuf_fence_get_timeline_name(struct dma_fence *fence)
+{
+	return container_of(fence, struct vb2_dmabuf_fence, base)->timeline;
+}
+
+static const struct dma_fence_ops vb2_dmabuf_fence_ops = {
+	.get_driver_name = vb2_dmabuf_fence_get_driver_name,
+	.get_timeline_name = vb2_dmabuf_fence_get_timeline_name,
+};
+
+/*
+ * Signals @f with @error (0 for success) unless it already is: completion,
+ * watchdog and teardown race, the first one wins. This is the signalling
+ * path of our fences, so lockdep is told: it takes only the fence's
+ * spinlock and allocates nothing. Returns true when this call signalled.
+ */
+static bool vb2_dmabuf_fence_signal(struct vb2_dmabuf_fence *f, int error)
+{
+	bool signalled = false;
+	unsigned long flags;
+	bool cookie;
+
+	cookie = dma_fence_begin_signalling();
+	spin_lock_irqsave(&f->lock, flags);
+	if (!test_bit(DMA_FENCE_FLAG_SIGNALED_BIT, &f->base.flags)) {
+		if (error)
+			dma_fence_set_error(&f->base, error);
+		dma_fence_signal_locked(&f->base);
+		signalled = true;
+	}
+	spin_unlock_irqrestore(&f->lock, flags);
+	dma_fence_end_signalling(cookie);
+
+	if (signalled) {
+		atomic64_inc(&vb2_dmabuf_stats.fences_signalled);
+		if (error)
+			atomic64_inc(&vb2_dmabuf_stats.fences_errored);
+	}
+	return signalled;
+}
+
+static void vb2_dmabuf_fence_watchdog(struct work_struct *work)
+{
+	struct vb2_dmabuf_fence *f = container_of(to_delayed_work(work),
+						  struct vb2_dmabuf_fence,
+						  watchdog);
+
+	if (vb2_dmabuf_fence_signal(f, -ETIMEDOUT)) {
+		atomic64_inc(&vb2_dmabuf_stats.fences_timedout);
+		pr_info_ratelimited("%s: %s: frame not done in time, fence signalled with -ETIMEDOUT\n",
+				    VB2_DMABUF_EXPORTER_NAME, f->timeline);
+	}
+	dma_fence_put(&f->base);
+}
+
+/* Ends the fence's life as ours: stops its watchdog, signals, drops it. */
+static void vb2_dmabuf_fence_finish(struct vb2_dmabuf_fence *f, int error)
+{
+	if (cancel_delayed_work(&f->watchdog))
+		dma_fence_put(&f->base);
+	vb2_dmabuf_fence_signal(f, error);
+	dma_fence_put(&f->base);
+}
+
+/*
+ * The plane goes away, or is queued again, with fences still attached: the
+ * driver returned it without vb2_dmabuf_buffer_done(). Ours must signal.
+ */
+static void vb2_dmabuf_drop_fences(struct vb2_dmabuf_buf *buf)
+{
+	if (buf->fence) {
+		vb2_dmabuf_fence_finish(buf->fence, -ECANCELED);
+		buf->fence = NULL;
+	}
+	dma_fence_put(buf->in_fence);
+	buf->in_fence = NULL;
+}
+
+static struct dma_resv *vb2_dmabuf_resv(struct vb2_dmabuf_buf *buf)
+{
+	return buf->imported ? buf->import_dbuf->resv : &buf->resv;
+}
 
 /* MMAP planes: pages, lifetime, CPU and device access */
 
@@ -186,6 +356,7 @@ static void vb2_dmabuf_release_buf(struct vb2_dmabuf_buf *buf)
 		vunmap(buf->vaddr);
 	sg_free_table(&buf->sgt);
 	vb2_dmabuf_free_pages(buf, buf->num_pages);
+	dma_resv_fini(&buf->resv);
 	mutex_destroy(&buf->export_lock);
 	mutex_destroy(&buf->lock);
 	kfree(buf);
@@ -220,6 +391,8 @@ static void *vb2_dmabuf_alloc(struct vb2_buffer *vb, struct device *dev,
 	INIT_LIST_HEAD(&buf->attachments);
 	mutex_init(&buf->lock);
 	mutex_init(&buf->export_lock);
+	dma_resv_init(&buf->resv);
+	buf->fence_context = dma_fence_context_alloc(1);
 
 	ret = vb2_dmabuf_alloc_pages(buf, q->gfp_flags);
 	if (ret)
@@ -248,6 +421,7 @@ err_free_sgt:
 err_free_pages:
 	vb2_dmabuf_free_pages(buf, buf->num_pages);
 err_free_buf:
+	dma_resv_fini(&buf->resv);
 	mutex_destroy(&buf->export_lock);
 	mutex_destroy(&buf->lock);
 	kfree(buf);
@@ -263,6 +437,8 @@ err_free_buf:
 static void vb2_dmabuf_put(void *buf_priv)
 {
 	struct vb2_dmabuf_buf *buf = buf_priv;
+
+	vb2_dmabuf_drop_fences(buf);
 
 	mutex_lock(&buf->lock);
 	dma_unmap_sgtable(buf->dev, &buf->sgt, buf->dma_dir, 0);
@@ -658,6 +834,7 @@ static struct dma_buf *vb2_dmabuf_get_dmabuf(struct vb2_buffer *vb,
 	exp_info.size = buf->size;
 	exp_info.flags = flags;
 	exp_info.priv = buf;
+	exp_info.resv = &buf->resv;
 
 	dbuf = dma_buf_export(&exp_info);
 	if (IS_ERR(dbuf))
@@ -705,6 +882,7 @@ static void *vb2_dmabuf_attach_dmabuf(struct vb2_buffer *vb,
 	buf->size = size;
 	/* vb2 holds a reference on the dma-buf for as long as we are used. */
 	buf->import_dbuf = dbuf;
+	buf->fence_context = dma_fence_context_alloc(1);
 	/* Not the exporting side's lock class, see the locking notes. */
 	mutex_init(&buf->lock);
 
@@ -716,6 +894,8 @@ static void *vb2_dmabuf_attach_dmabuf(struct vb2_buffer *vb,
 static void vb2_dmabuf_detach_dmabuf(void *buf_priv)
 {
 	struct vb2_dmabuf_buf *buf = buf_priv;
+
+	vb2_dmabuf_drop_fences(buf);
 
 	if (buf->vaddr)
 		vb2_dmabuf_compat_vunmap(buf->import_dbuf, &buf->import_map);
@@ -830,6 +1010,305 @@ struct sg_table *vb2_dmabuf_plane_sgt(struct vb2_buffer *vb,
 }
 EXPORT_SYMBOL_GPL(vb2_dmabuf_plane_sgt);
 
+/**
+ * DOC: implicit fences
+ *
+ * While the driver owns a buffer, each of its planes' reservation objects
+ * (&struct dma_resv) carries a fence of ours: DMA_RESV_USAGE_WRITE on a
+ * capture queue, DMA_RESV_USAGE_READ on an output queue. poll() on an
+ * exported or imported dma-buf fd and DMA_BUF_IOCTL_EXPORT_SYNC_FILE thus
+ * tell userspace, and other drivers (KMS, GPUs) wait, until the frame is
+ * done. The fence signals when the driver completes the buffer, with an
+ * error when it returns the buffer unfinished, and with -ETIMEDOUT when the
+ * frame overruns its watchdog.
+ *
+ * The fences obey the finite-time rule of the dma-buf documentation
+ * ("Indefinite DMA Fences"): a fence is published only in buf_queue, which
+ * vb2 calls once streaming has started (a buffer queued before STREAMON gets
+ * its fence at STREAMON), so it never waits on a userspace action; it only
+ * waits for the device and for the other users' fences, the latter with a
+ * bound (in_fence_timeout_ms); and a watchdog signals it after
+ * max(1 s, (fence_timeout_frames + buffers queued in the driver) frame
+ * intervals) plus in_fence_timeout_ms, as this buffer or one ahead of it
+ * may wait that long for in-fences. Signalling takes
+ * only the fence's spinlock and is annotated with
+ * dma_fence_begin_signalling().
+ *
+ * Before the device writes (capture) or reads (output) a plane, the other
+ * users' conflicting fences must have signalled: vb2_dmabuf_buf_ready()
+ * tells the driver, without blocking. A DMA_BUF_IOCTL_IMPORT_SYNC_FILE on
+ * the buffer thus holds the device off until it signals, at most
+ * in_fence_timeout_ms, after which the buffer fails.
+ *
+ * The module parameter "fences" turns all of it off (for new buffers).
+ */
+
+/*
+ * The fences of @resv that an access of @usage conflicts with, but for those
+ * of @own_context (our previous fence on this buffer, which signals right
+ * after vb2 hands the buffer back) and those already signalled, combined in
+ * one fence; NULL if there are none. Allocates: outside signalling paths.
+ */
+static int vb2_dmabuf_get_in_fence(struct dma_resv *resv,
+				   enum dma_resv_usage usage, u64 own_context,
+				   struct dma_fence **in_fence)
+{
+	unsigned int count = 0, max_count = 0;
+	struct dma_fence_array *array;
+	struct dma_resv_iter cursor;
+	struct dma_fence **fences;
+	struct dma_fence *fence;
+
+	dma_resv_assert_held(resv);
+	*in_fence = NULL;
+
+	dma_resv_for_each_fence(&cursor, resv, usage, fence)
+		if (fence->context != own_context &&
+		    !dma_fence_is_signaled(fence))
+			max_count++;
+	if (!max_count)
+		return 0;
+
+	fences = kmalloc_array(max_count, sizeof(*fences), GFP_KERNEL);
+	if (!fences)
+		return -ENOMEM;
+	/* The list is stable under the lock; fences only ever signal. */
+	dma_resv_for_each_fence(&cursor, resv, usage, fence)
+		if (fence->context != own_context &&
+		    !dma_fence_is_signaled(fence) && count < max_count)
+			fences[count++] = dma_fence_get(fence);
+
+	if (count <= 1) {
+		*in_fence = count ? fences[0] : NULL;
+		kfree(fences);
+		return 0;
+	}
+
+	array = dma_fence_array_create(count, fences,
+				       dma_fence_context_alloc(1), 1, false);
+	if (!array) {
+		while (count--)
+			dma_fence_put(fences[count]);
+		kfree(fences);
+		return -ENOMEM;
+	}
+	*in_fence = &array->base;
+	return 0;
+}
+
+/**
+ * vb2_dmabuf_buf_queued() - publish the fence of a buffer the driver takes
+ * @vb:			the buffer, from the driver's &vb2_ops.buf_queue
+ * @frame_interval_ns:	the time the device takes per frame; the watchdog
+ *			allows fence_timeout_frames of them, plus one per
+ *			buffer the driver owns, and at least 1 s, plus
+ *			in_fence_timeout_ms
+ *
+ * Call it from buf_queue before the buffer becomes visible to the device
+ * side (its list, its interrupt handler). It collects the fences of the
+ * other users of each plane, adds a new fence of ours to each plane's
+ * reservation object and arms the watchdog. It sleeps and allocates, so it
+ * must not be called from a fence signalling path.
+ *
+ * The driver must then complete the buffer with vb2_dmabuf_buffer_done().
+ *
+ * Return: 0, also when fences are off; a negative errno if the fence could
+ * not be published, in which case the buffer simply carries none.
+ */
+int vb2_dmabuf_buf_queued(struct vb2_buffer *vb, u64 frame_interval_ns)
+{
+	struct vb2_queue *q = vb->vb2_queue;
+	bool write = !q->is_output;
+	struct vb2_dmabuf_buf *buf0 = vb->planes[0].mem_priv;
+	struct vb2_dmabuf_buf *buf;
+	struct vb2_dmabuf_fence *f;
+	unsigned int in_timeout_ms = READ_ONCE(vb2_dmabuf_in_fence_timeout_ms);
+	unsigned int frames = READ_ONCE(vb2_dmabuf_fence_timeout_frames);
+	unsigned long timeout_ms;
+	struct dma_resv *resv;
+	bool published = false;
+	unsigned int p;
+	int ret = 0;
+
+	if (WARN_ON_ONCE(q->mem_ops != &vb2_dmabuf_memops))
+		return -EINVAL;
+
+	for (p = 0; p < vb->num_planes; p++)
+		vb2_dmabuf_drop_fences(vb->planes[p].mem_priv);
+
+	if (!READ_ONCE(vb2_dmabuf_fences_enabled))
+		return 0;
+
+	f = kzalloc(sizeof(*f), GFP_KERNEL);
+	if (!f)
+		return -ENOMEM;
+	spin_lock_init(&f->lock);
+	INIT_DELAYED_WORK(&f->watchdog, vb2_dmabuf_fence_watchdog);
+	strscpy(f->timeline, dev_name(buf0->dev), sizeof(f->timeline));
+	dma_fence_init(&f->base, &vb2_dmabuf_fence_ops, &f->lock,
+		       buf0->fence_context, ++buf0->fence_seqno);
+
+	for (p = 0; p < vb->num_planes; p++) {
+		buf = vb->planes[p].mem_priv;
+		resv = vb2_dmabuf_resv(buf);
+
+		dma_resv_lock(resv, NULL);
+		/* The others' fences first, so that ours is not among them. */
+		ret = vb2_dmabuf_get_in_fence(resv, dma_resv_usage_rw(write),
+					      buf0->fence_context,
+					      &buf->in_fence);
+		if (!ret)
+			ret = dma_resv_reserve_fences(resv, 1);
+		if (!ret) {
+			dma_resv_add_fence(resv, &f->base,
+					   write ? DMA_RESV_USAGE_WRITE :
+						   DMA_RESV_USAGE_READ);
+			published = true;
+		}
+		dma_resv_unlock(resv);
+		if (ret)
+			break;
+
+		if (buf->in_fence) {
+			dma_fence_enable_sw_signaling(buf->in_fence);
+			buf->in_fence_deadline = jiffies +
+				msecs_to_jiffies(in_timeout_ms);
+			atomic64_inc(&vb2_dmabuf_stats.in_fence_waits);
+		}
+	}
+
+	if (published)
+		atomic64_inc(&vb2_dmabuf_stats.fences_published);
+
+	if (ret) {
+		/* Whatever got published must signal, so it signals now. */
+		for (p = 0; p < vb->num_planes; p++)
+			vb2_dmabuf_drop_fences(vb->planes[p].mem_priv);
+		if (published)
+			vb2_dmabuf_fence_signal(f, ret);
+		dma_fence_put(&f->base);
+		return ret;
+	}
+
+	/*
+	 * The buffers queued before this one (vb2 counts it too) are done
+	 * first, so a deep queue moves the bound out by their frames.
+	 */
+	frames += atomic_read(&q->owned_by_drv_count);
+	timeout_ms = max_t(u64, VB2_DMABUF_WATCHDOG_MIN_MS,
+			   div_u64(frames * frame_interval_ns, NSEC_PER_MSEC));
+	/*
+	 * Waits for in-fences, ours or those of buffers ahead (which started
+	 * no later), end within one in-fence timeout from now.
+	 */
+	timeout_ms += in_timeout_ms;
+	dma_fence_get(&f->base);
+	queue_delayed_work(vb2_dmabuf_wq, &f->watchdog,
+			   msecs_to_jiffies(timeout_ms));
+	buf0->fence = f;
+
+	return 0;
+}
+EXPORT_SYMBOL_GPL(vb2_dmabuf_buf_queued);
+
+/**
+ * vb2_dmabuf_buf_ready() - may the device access a buffer now?
+ * @vb:	a buffer the driver owns, passed to vb2_dmabuf_buf_queued()
+ *
+ * Tells whether the other users of the buffer's planes are done with them,
+ * without blocking; may be called in atomic context. The driver keeps the
+ * buffer, and asks again later (e.g. at the next frame), while it returns
+ * -EAGAIN. On any other error it must complete the buffer with
+ * vb2_dmabuf_buffer_done() and %VB2_BUF_STATE_ERROR.
+ *
+ * Return: 0 when the device may access the buffer; -EAGAIN while other users'
+ * fences are pending; -ETIMEDOUT when they did not signal within
+ * in_fence_timeout_ms, or when the buffer's watchdog already failed it.
+ */
+int vb2_dmabuf_buf_ready(struct vb2_buffer *vb)
+{
+	struct vb2_dmabuf_buf *buf0 = vb->planes[0].mem_priv;
+	struct vb2_dmabuf_buf *buf;
+	unsigned int p;
+
+	if (buf0->fence && dma_fence_get_status(&buf0->fence->base) < 0)
+		return -ETIMEDOUT;
+
+	for (p = 0; p < vb->num_planes; p++) {
+		buf = vb->planes[p].mem_priv;
+		if (!buf->in_fence)
+			continue;
+		if (dma_fence_is_signaled(buf->in_fence)) {
+			dma_fence_put(buf->in_fence);
+			buf->in_fence = NULL;
+			continue;
+		}
+		if (time_after(jiffies, buf->in_fence_deadline)) {
+			atomic64_inc(&vb2_dmabuf_stats.in_fence_timeouts);
+			dma_fence_put(buf->in_fence);
+			buf->in_fence = NULL;
+			return -ETIMEDOUT;
+		}
+		return -EAGAIN;
+	}
+
+	return 0;
+}
+EXPORT_SYMBOL_GPL(vb2_dmabuf_buf_ready);
+
+/**
+ * vb2_dmabuf_buffer_done() - complete a buffer and signal its fence
+ * @vb:		a buffer the driver owns
+ * @state:	as for vb2_buffer_done()
+ *
+ * Use it instead of vb2_buffer_done() for every buffer passed to
+ * vb2_dmabuf_buf_queued(), on every path: frame done, error, STREAMOFF,
+ * failed start_streaming. The fence signals right after vb2 has the buffer
+ * ready to dequeue, so a waiter woken by it finds the buffer there: with
+ * success for %VB2_BUF_STATE_DONE, with -EIO for %VB2_BUF_STATE_ERROR and
+ * -ECANCELED for %VB2_BUF_STATE_QUEUED. A frame whose watchdog expired is
+ * completed with %VB2_BUF_STATE_ERROR (its fence says -ETIMEDOUT). Same
+ * context rules as vb2_buffer_done().
+ */
+void vb2_dmabuf_buffer_done(struct vb2_buffer *vb,
+			    enum vb2_buffer_state state)
+{
+	struct vb2_dmabuf_buf *buf0 = vb->planes[0].mem_priv;
+	struct vb2_dmabuf_fence *f = buf0->fence;
+	struct vb2_dmabuf_buf *buf;
+	unsigned int p;
+	int error = 0;
+
+	for (p = 0; p < vb->num_planes; p++) {
+		buf = vb->planes[p].mem_priv;
+		dma_fence_put(buf->in_fence);
+		buf->in_fence = NULL;
+	}
+
+	if (!f) {
+		vb2_buffer_done(vb, state);
+		return;
+	}
+
+	buf0->fence = NULL;
+	if (cancel_delayed_work(&f->watchdog))
+		dma_fence_put(&f->base);
+	else if (state == VB2_BUF_STATE_DONE)
+		/* The watchdog fired: the frame is late, and so failed. */
+		state = VB2_BUF_STATE_ERROR;
+
+	if (state == VB2_BUF_STATE_ERROR)
+		error = -EIO;
+	else if (state == VB2_BUF_STATE_QUEUED)
+		error = -ECANCELED;
+
+	/* From here on @vb is vb2's again, and may even be queued anew. */
+	vb2_buffer_done(vb, state);
+	vb2_dmabuf_fence_signal(f, error);
+	dma_fence_put(&f->base);
+}
+EXPORT_SYMBOL_GPL(vb2_dmabuf_buffer_done);
+
 /* debugfs counters */
 
 static struct dentry *vb2_dmabuf_debugfs;
@@ -841,6 +1320,16 @@ static int vb2_dmabuf_counter_get(void *data, u64 *val)
 }
 DEFINE_DEBUGFS_ATTRIBUTE(vb2_dmabuf_counter_fops, vb2_dmabuf_counter_get,
 			 NULL, "%llu\n");
+
+/* Published but not signalled yet: 0 whenever no buffer is in flight. */
+static int vb2_dmabuf_fences_pending_get(void *data, u64 *val)
+{
+	*val = atomic64_read(&vb2_dmabuf_stats.fences_published) -
+	       atomic64_read(&vb2_dmabuf_stats.fences_signalled);
+	return 0;
+}
+DEFINE_DEBUGFS_ATTRIBUTE(vb2_dmabuf_fences_pending_fops,
+			 vb2_dmabuf_fences_pending_get, NULL, "%llu\n");
 
 static const struct {
 	const char *name;
@@ -856,11 +1345,22 @@ static const struct {
 	{ "cpu_copies",		&vb2_dmabuf_stats.cpu_copies },
 	{ "live_buffers",	&vb2_dmabuf_stats.live_buffers },
 	{ "live_dmabufs",	&vb2_dmabuf_stats.live_dmabufs },
+	{ "fences_published",	&vb2_dmabuf_stats.fences_published },
+	{ "fences_signalled",	&vb2_dmabuf_stats.fences_signalled },
+	{ "fences_errored",	&vb2_dmabuf_stats.fences_errored },
+	{ "fences_timedout",	&vb2_dmabuf_stats.fences_timedout },
+	{ "in_fence_waits",	&vb2_dmabuf_stats.in_fence_waits },
+	{ "in_fence_timeouts",	&vb2_dmabuf_stats.in_fence_timeouts },
 };
 
 static int __init vb2_dmabuf_init(void)
 {
 	unsigned int i;
+
+	vb2_dmabuf_wq = alloc_workqueue("vb2-dmabuf-watchdog",
+					WQ_MEM_RECLAIM | WQ_HIGHPRI, 0);
+	if (!vb2_dmabuf_wq)
+		return -ENOMEM;
 
 	/* debugfs is best effort: failures here must not stop the module. */
 	vb2_dmabuf_debugfs = debugfs_create_dir("v4l2-dmabuf", NULL);
@@ -869,6 +1369,8 @@ static int __init vb2_dmabuf_init(void)
 					   vb2_dmabuf_debugfs,
 					   vb2_dmabuf_counters[i].counter,
 					   &vb2_dmabuf_counter_fops);
+	debugfs_create_file_unsafe("fences_pending", 0444, vb2_dmabuf_debugfs,
+				   NULL, &vb2_dmabuf_fences_pending_fops);
 
 	return 0;
 }
@@ -876,6 +1378,8 @@ static int __init vb2_dmabuf_init(void)
 static void __exit vb2_dmabuf_exit(void)
 {
 	debugfs_remove_recursive(vb2_dmabuf_debugfs);
+	/* Runs the watchdogs still queued: none once all drivers are gone. */
+	destroy_workqueue(vb2_dmabuf_wq);
 }
 
 module_init(vb2_dmabuf_init);

@@ -12,6 +12,7 @@
 #include <linux/kthread.h>
 #include <linux/log2.h>
 #include <linux/math64.h>
+#include <linux/moduleparam.h>
 #include <linux/platform_device.h>
 #include <linux/sched.h>
 #include <linux/string.h>
@@ -91,6 +92,15 @@ static const struct v4l2_fract vivbuf_intervals[] = {
 };
 
 #define VIVBUF_DEF_INTERVAL	1
+
+/*
+ * Test hook for the allocator's fence watchdog: a stalled device that
+ * completes no frame. Buffers queued meanwhile stay with the driver.
+ */
+static bool vivbuf_stall;
+module_param_named(stall, vivbuf_stall, bool, 0644);
+MODULE_PARM_DESC(stall,
+		 "while set, the capture nodes complete no buffer (testing)");
 
 static inline struct vivbuf_dev *cap_to_dev(struct vivbuf_capture *cap)
 {
@@ -255,17 +265,34 @@ static int vivbuf_fill_buffer(struct vivbuf_capture *cap,
 	return 0;
 }
 
+/*
+ * The oldest queued buffer, once the other users of its memory are done
+ * with it (their implicit fences signalled); one whose wait failed is
+ * returned with an error. NULL: no buffer to fill in this frame.
+ */
 static struct vivbuf_buffer *vivbuf_take_buffer(struct vivbuf_capture *cap)
 {
 	struct vivbuf_buffer *buf;
+	int ret;
 
-	spin_lock(&cap->queued_lock);
-	buf = list_first_entry_or_null(&cap->queued, struct vivbuf_buffer,
-				       list);
-	if (buf)
-		list_del(&buf->list);
-	spin_unlock(&cap->queued_lock);
-	return buf;
+	if (READ_ONCE(vivbuf_stall))
+		return NULL;
+
+	for (;;) {
+		spin_lock(&cap->queued_lock);
+		buf = list_first_entry_or_null(&cap->queued,
+					       struct vivbuf_buffer, list);
+		ret = buf ? vb2_dmabuf_buf_ready(&buf->vb.vb2_buf) : 0;
+		if (buf && ret != -EAGAIN)
+			list_del(&buf->list);
+		spin_unlock(&cap->queued_lock);
+
+		if (ret == -EAGAIN)
+			return NULL;
+		if (!ret)
+			return buf;
+		vb2_dmabuf_buffer_done(&buf->vb.vb2_buf, VB2_BUF_STATE_ERROR);
+	}
 }
 
 /*
@@ -318,8 +345,8 @@ static int vivbuf_producer(void *data)
 
 		if (!vivbuf_sleep_until(epoch + (frame + 1) * period)) {
 			if (buf)
-				vb2_buffer_done(&buf->vb.vb2_buf,
-						VB2_BUF_STATE_ERROR);
+				vb2_dmabuf_buffer_done(&buf->vb.vb2_buf,
+						       VB2_BUF_STATE_ERROR);
 			return 0;
 		}
 
@@ -328,9 +355,9 @@ static int vivbuf_producer(void *data)
 			buf->vb.sequence = epoch_sequence + frame;
 			buf->vb.field = V4L2_FIELD_NONE;
 			buf->vb.vb2_buf.timestamp = now;
-			vb2_buffer_done(&buf->vb.vb2_buf,
-					err ? VB2_BUF_STATE_ERROR :
-					      VB2_BUF_STATE_DONE);
+			vb2_dmabuf_buffer_done(&buf->vb.vb2_buf,
+					       err ? VB2_BUF_STATE_ERROR :
+						     VB2_BUF_STATE_DONE);
 		}
 		/* The next frame is the one running now */
 		frame = div64_u64(now - epoch, period);
@@ -398,6 +425,11 @@ static void vivbuf_buf_queue(struct vb2_buffer *vb)
 	struct vb2_v4l2_buffer *vbuf = to_vb2_v4l2_buffer(vb);
 	struct vivbuf_buffer *buf = container_of(vbuf, struct vivbuf_buffer,
 						 vb);
+	const struct v4l2_fract *interval =
+		&vivbuf_intervals[READ_ONCE(cap->interval)];
+
+	/* Implicit sync; without a fence the buffer is still captured. */
+	vb2_dmabuf_buf_queued(vb, vivbuf_fract_to_ns(interval));
 
 	spin_lock(&cap->queued_lock);
 	list_add_tail(&buf->list, &cap->queued);
@@ -416,7 +448,7 @@ static void vivbuf_return_buffers(struct vivbuf_capture *cap,
 
 	list_for_each_entry_safe(buf, tmp, &buffers, list) {
 		list_del(&buf->list);
-		vb2_buffer_done(&buf->vb.vb2_buf, state);
+		vb2_dmabuf_buffer_done(&buf->vb.vb2_buf, state);
 	}
 }
 
