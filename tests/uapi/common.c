@@ -719,3 +719,32 @@ void dmabuf_counters_read(struct dmabuf_counters *c)
 	c->live_buffers = dmabuf_counter("live_buffers");
 	c->live_dmabufs = dmabuf_counter("live_dmabufs");
 }
+
+void check_import_counters(struct vdev *d, unsigned int nbufs,
+			   unsigned int nframes,
+			   const struct dmabuf_counters *before,
+			   const struct dmabuf_counters *streamed)
+{
+	uint64_t planes = (uint64_t)nbufs * d->num_planes;
+	uint64_t imports = streamed->imports - before->imports;
+	uint64_t maps = streamed->maps - before->maps;
+	struct dmabuf_counters after;
+
+	diag("%s: imports +%llu maps +%llu for %llu planes over %u frames",
+	     d->path, (unsigned long long)imports, (unsigned long long)maps,
+	     (unsigned long long)planes, nframes);
+	CHECK(imports == planes,
+	      "imports rose by %llu, want one per plane (%llu)",
+	      (unsigned long long)imports, (unsigned long long)planes);
+	CHECK(maps == planes, "maps rose by %llu, want one per plane (%llu)",
+	      (unsigned long long)maps, (unsigned long long)planes);
+
+	CHECK(vdev_reqbufs(d, V4L2_MEMORY_DMABUF, 0) == 0, "REQBUFS DMABUF 0");
+	dmabuf_counters_read(&after);
+	CHECK(after.unmaps - before->unmaps == after.maps - before->maps,
+	      "after REQBUFS(0): maps +%llu but unmaps +%llu",
+	      (unsigned long long)(after.maps - before->maps),
+	      (unsigned long long)(after.unmaps - before->unmaps));
+	CHECK(after.cpu_copies == before->cpu_copies, "cpu_copies rose by %llu",
+	      (unsigned long long)(after.cpu_copies - before->cpu_copies));
+}

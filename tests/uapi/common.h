@@ -199,5 +199,14 @@ struct dmabuf_counters {
 
 uint64_t dmabuf_counter(const char *name);
 void dmabuf_counters_read(struct dmabuf_counters *c);
+/*
+ * After streaming nframes into nbufs imported buffers: one import and one
+ * map per plane (not per frame); then REQBUFS(0) unmaps every mapping and
+ * nothing was copied. Frees the queue's buffers.
+ */
+void check_import_counters(struct vdev *d, unsigned int nbufs,
+			   unsigned int nframes,
+			   const struct dmabuf_counters *before,
+			   const struct dmabuf_counters *streamed);
 
 #endif /* UAPI_TEST_COMMON_H */

@@ -95,8 +95,7 @@ static void check_detached_bufs(struct vdev *d, struct import_buf *bufs,
 static void check_node(unsigned int instance, uint32_t pixelformat)
 {
 	struct import_buf bufs[NUM_BUFFERS];
-	struct dmabuf_counters before, streamed, after;
-	uint64_t planes, maps;
+	struct dmabuf_counters before, streamed;
 	struct frame ref;
 	struct vdev d;
 	int ret;
@@ -116,26 +115,7 @@ static void check_node(unsigned int instance, uint32_t pixelformat)
 	stream_imported(&d, bufs, NUM_BUFFERS, NUM_FRAMES, NULL);
 	dmabuf_counters_read(&streamed);
 
-	planes = NUM_BUFFERS * d.num_planes;
-	maps = streamed.maps - before.maps;
-	diag("%s: imports +%llu maps +%llu for %llu planes over %u frames",
-	     d.path, (unsigned long long)(streamed.imports - before.imports),
-	     (unsigned long long)maps, (unsigned long long)planes, NUM_FRAMES);
-	CHECK(streamed.imports - before.imports == planes,
-	      "imports rose by %llu, want one per plane (%llu)",
-	      (unsigned long long)(streamed.imports - before.imports),
-	      (unsigned long long)planes);
-	CHECK(maps == planes, "maps rose by %llu, want one per plane (%llu)",
-	      (unsigned long long)maps, (unsigned long long)planes);
-
-	CHECK(vdev_reqbufs(&d, V4L2_MEMORY_DMABUF, 0) == 0, "REQBUFS DMABUF 0");
-	dmabuf_counters_read(&after);
-	CHECK(after.unmaps - before.unmaps == after.maps - before.maps,
-	      "after REQBUFS(0): maps +%llu but unmaps +%llu",
-	      (unsigned long long)(after.maps - before.maps),
-	      (unsigned long long)(after.unmaps - before.unmaps));
-	CHECK(after.cpu_copies == before.cpu_copies, "cpu_copies rose by %llu",
-	      (unsigned long long)(after.cpu_copies - before.cpu_copies));
+	check_import_counters(&d, NUM_BUFFERS, NUM_FRAMES, &before, &streamed);
 	check_detached_bufs(&d, bufs, NUM_BUFFERS, &ref);
 
 	free_import_bufs(&d, bufs, NUM_BUFFERS);
