@@ -3,10 +3,13 @@
 # v4l2-dmabuf: zero-copy video between V4L2 devices, dma-buf and KMS.
 #
 #   make               build the kernel modules (KDIR: the test kernel by default)
+#                      and the GStreamer plugin (against the host's GStreamer)
+#   make gst-plugin    the plugin alone, in build/gst-plugin-host
 #   make check         build everything and run the test suites in the test machine
 #   make check SUITE=uapi   one suite
 #   make lint          checkpatch --strict and sparse on the kernel code
-#   make install       install the modules into KDIR's kernel (real hardware)
+#   make install       install the modules into KDIR's kernel and the plugin
+#                      into the host GStreamer's plugin directory (real hardware)
 #
 # KDIR defaults to the project's cached test kernel (tests/vm/kernel.sh builds
 # it on first use); KDIR=/lib/modules/$(uname -r)/build builds for the running
@@ -22,12 +25,19 @@ KERNEL_SOURCES = $(shell find drivers include -name '*.[ch]' ! -name '*.mod.c' !
 # The compat header exists to test LINUX_VERSION_CODE; it is not sent upstream.
 COMPAT_HEADERS = $(wildcard include/media/*-compat.h)
 
-.PHONY: all modules check demo bench lint clean install
+GST_BUILD = build/gst-plugin-host
 
-all: modules
+.PHONY: all modules gst-plugin check demo bench lint clean install
+
+all: modules gst-plugin
 
 modules:
 	@kdir="$(resolve_kdir)" && $(MAKE) -C "$$kdir" M=$(CURDIR) modules
+
+# The guest's build of the plugin (tests/check) is gst-plugin/build-in-rootfs.sh.
+gst-plugin:
+	@[ -f $(GST_BUILD)/build.ninja ] || meson setup $(GST_BUILD) gst-plugin
+	@ninja -C $(GST_BUILD)
 
 check:
 	@tests/check $(SUITE)
@@ -49,6 +59,8 @@ bench:
 install:
 	@kdir="$(if $(KDIR),$(KDIR),/lib/modules/$$(uname -r)/build)" && \
 	  $(MAKE) -C "$$kdir" M=$(CURDIR) modules modules_install
+	$(MAKE) gst-plugin
+	meson install -C $(GST_BUILD)
 
 clean:
 	@kdir="$(if $(KDIR),$(KDIR),$$(ls -d $${V4L2DMABUF_CACHE:-$$HOME/.cache/v4l2-dmabuf}/kernel-*/build 2>/dev/null | head -n1))"; \

@@ -11,6 +11,9 @@ packages=(
 	qemu-system-x86 debootstrap util-linux coreutils
 	# host-built test programs and tools
 	pkgconf libdrm-dev libpng-dev
+	# the GStreamer plugin, also built against the host's GStreamer
+	meson ninja-build libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
+	gstreamer1.0-tools
 )
 
 missing=()
