@@ -19,4 +19,3 @@ zero_copy drm "$work/ref.png" videobuf2-dmabuf vkms \
 	"$src ! video/x-raw(memory:DMABuf),format=DMA_DRM,drm-format=XR24,width=1280,height=720"
 zero_copy plain "$work/ref.png" videobuf2-dmabuf vkms \
 	"$src ! video/x-raw,format=BGRx,width=1280,height=720"
-no_cpu_copies

@@ -26,4 +26,3 @@ maps=$(counter maps)
 zero_copy plain "$work/ref.png" drm vivbuf.0 \
 	"$src ! video/x-raw,format=BGRx,width=1280,height=720"
 maps_per_buffer plain "$maps"
-no_cpu_copies

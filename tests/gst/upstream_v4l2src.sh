@@ -18,4 +18,3 @@ zero_copy dmabuf "$work/ref.png" videobuf2-dmabuf vkms \
 	"v4l2src device=$dev io-mode=dmabuf num-buffers=90 ! $caps"
 zero_copy dmabuf_import "$work/ref.png" drm vivbuf.0 \
 	"v4l2src device=$dev io-mode=dmabuf-import num-buffers=90 ! $caps"
-no_cpu_copies

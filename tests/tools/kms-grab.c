@@ -10,7 +10,8 @@
  * scans out. A driver's own dumb buffer is mapped with MODE_MAP_DUMB
  * instead: PRIME-exporting it would attach a dma-buf to it, and with it a
  * reference on the driver module, for as long as its owner (say the fbdev
- * console) keeps the buffer.
+ * console) keeps the buffer. The log line names the dma-buf's exporter,
+ * because tests count the CPU mappings that grabbing adds to it.
  *
  *   kms-grab [-M DRIVER | -d /dev/dri/cardN] [-c CRTC_ID] OUT.png
  *   kms-grab --from-raw FILE WIDTH HEIGHT FOURCC [STRIDE] OUT.png
@@ -275,11 +276,32 @@ static void *map_prime(int fd, uint32_t handle, size_t *size, int *buf_fd)
 	return p;
 }
 
+/* The exporter of a dma-buf, from its fdinfo ("exp_name:\tNAME"). */
+static void exporter_name(int buf_fd, char *name, size_t len)
+{
+	char path[64], line[128];
+	FILE *f;
+
+	snprintf(name, len, "%s", "unknown exporter");
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", buf_fd);
+	f = fopen(path, "r");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "exp_name: %63s", path) == 1) {
+			snprintf(name, len, "%s", path);
+			break;
+		}
+	}
+	fclose(f);
+}
+
 static int grab(int fd, uint32_t crtc_id, const char *out)
 {
 	struct dma_buf_sync sync = {
 		.flags = DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ,
 	};
+	char source[96] = "dumb buffer";
 	int buf_fd = -1, i;
 	drmModeFB2Ptr fb;
 	struct frame f;
@@ -309,6 +331,10 @@ static int grab(int fd, uint32_t crtc_id, const char *out)
 	f.fourcc = fb->pixel_format;
 	write_png(&f, out);
 	if (buf_fd >= 0) {
+		char exporter[64];
+
+		exporter_name(buf_fd, exporter, sizeof(exporter));
+		snprintf(source, sizeof(source), "dma-buf of %s", exporter);
 		ioctl(buf_fd, DMA_BUF_IOCTL_SYNC, &sync);
 		close(buf_fd);
 	}
@@ -316,7 +342,7 @@ static int grab(int fd, uint32_t crtc_id, const char *out)
 
 	fprintf(stderr, "kms-grab: framebuffer %u, %ux%u %.4s, pitch %u, %s -> %s\n",
 		fb->fb_id, fb->width, fb->height, (const char *)&fb->pixel_format,
-		fb->pitches[0], buf_fd >= 0 ? "dma-buf" : "dumb buffer", out);
+		fb->pitches[0], source, out);
 	for (i = 0; i < 4; i++) {
 		int j, seen = 0;
 

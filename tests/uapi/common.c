@@ -715,7 +715,7 @@ void dmabuf_counters_read(struct dmabuf_counters *c)
 	c->maps = dmabuf_counter("maps");
 	c->unmaps = dmabuf_counter("unmaps");
 	c->cpu_syncs = dmabuf_counter("cpu_syncs");
-	c->cpu_copies = dmabuf_counter("cpu_copies");
+	c->cpu_maps = dmabuf_counter("cpu_maps");
 	c->live_buffers = dmabuf_counter("live_buffers");
 	c->live_dmabufs = dmabuf_counter("live_dmabufs");
 }
@@ -745,6 +745,6 @@ void check_import_counters(struct vdev *d, unsigned int nbufs,
 	      "after REQBUFS(0): maps +%llu but unmaps +%llu",
 	      (unsigned long long)(after.maps - before->maps),
 	      (unsigned long long)(after.unmaps - before->unmaps));
-	CHECK(after.cpu_copies == before->cpu_copies, "cpu_copies rose by %llu",
-	      (unsigned long long)(after.cpu_copies - before->cpu_copies));
+	CHECK(after.cpu_maps == before->cpu_maps, "cpu_maps rose by %llu",
+	      (unsigned long long)(after.cpu_maps - before->cpu_maps));
 }

@@ -192,7 +192,7 @@ struct dmabuf_counters {
 	uint64_t maps;		/* dma_buf_map_attachment on imports */
 	uint64_t unmaps;
 	uint64_t cpu_syncs;	/* begin/end_cpu_access on our exports */
-	uint64_t cpu_copies;	/* always 0 */
+	uint64_t cpu_maps;	/* userspace mmaps of MMAP planes */
 	uint64_t live_buffers;	/* MMAP planes alive */
 	uint64_t live_dmabufs;	/* exported dma-bufs alive */
 };

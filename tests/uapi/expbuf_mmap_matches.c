@@ -3,8 +3,11 @@
  * expbuf_mmap_matches: a captured frame read through the V4L2 mmap and
  * through an mmap of its VIDIOC_EXPBUF dma-buf fd (reads bracketed by
  * DMA_BUF_IOCTL_SYNC START/END READ) is byte-identical, and not all zero.
- * The dma-buf has the buffer's size rounded up to whole pages. Runs on the single-planar node
- * (XRGB32) and on every plane of the multi-planar node (NV12M).
+ * The dma-buf has the buffer's size rounded up to whole pages, and each
+ * mmap, of the video node or of the dma-buf, counts as one cpu_maps in the
+ * allocator's debugfs (the zero-copy tests rely on that counter moving).
+ * Runs on the single-planar node (XRGB32) and on every plane of the
+ * multi-planar node (NV12M).
  */
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -17,6 +20,7 @@ static void check_plane(struct vdev *d, unsigned int index, unsigned int plane)
 	const struct plane_map *v4l2_map = &d->map[index][plane];
 	size_t size = d->sizeimage[plane];
 	uint8_t *copy, *dmabuf_map;
+	uint64_t maps_before;
 	char what[64];
 	int fd, ret;
 
@@ -28,7 +32,11 @@ static void check_plane(struct vdev *d, unsigned int index, unsigned int plane)
 	      "dma-buf size %zu, QUERYBUF length %zu", dmabuf_size(fd),
 	      v4l2_map->length);
 
+	maps_before = dmabuf_counter("cpu_maps");
 	dmabuf_map = dmabuf_mmap(fd, v4l2_map->length, PROT_READ);
+	CHECK(dmabuf_counter("cpu_maps") == maps_before + 1,
+	      "cpu_maps rose by %llu for one dma-buf mmap",
+	      (unsigned long long)(dmabuf_counter("cpu_maps") - maps_before));
 	copy = malloc(size);
 	CHECK(copy, "malloc");
 
@@ -52,6 +60,7 @@ static void check_plane(struct vdev *d, unsigned int index, unsigned int plane)
 static void check_node(unsigned int instance, uint32_t pixelformat)
 {
 	unsigned int i, p;
+	uint64_t maps_before;
 	struct dq_buf b;
 	struct vdev d;
 	int ret;
@@ -60,7 +69,12 @@ static void check_node(unsigned int instance, uint32_t pixelformat)
 	vdev_set_format(&d, pixelformat, TEST_WIDTH, TEST_HEIGHT);
 	vdev_set_frame_rate(&d, 60);
 	CHECK(vdev_reqbufs(&d, V4L2_MEMORY_MMAP, 2) >= 2, "REQBUFS MMAP 2");
+	maps_before = dmabuf_counter("cpu_maps");
 	vdev_mmap_buffers(&d, PROT_READ);
+	CHECK(dmabuf_counter("cpu_maps") == maps_before + d.count * d.num_planes,
+	      "cpu_maps rose by %llu for %u video node mmaps",
+	      (unsigned long long)(dmabuf_counter("cpu_maps") - maps_before),
+	      d.count * d.num_planes);
 	for (i = 0; i < d.count; i++)
 		CHECK(!vdev_qbuf(&d, i, NULL, NULL), "QBUF %u", i);
 	vdev_streamon(&d);

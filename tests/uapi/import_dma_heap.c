@@ -6,7 +6,7 @@
  * the reads bracketed by DMA_BUF_IOCTL_SYNC, equal a reference frame
  * captured with MMAP on the same node in the same format. Each plane is
  * attached and mapped once (`imports`, `maps`), REQBUFS(0) unmaps every
- * mapping and no CPU copy happens (`cpu_copies`). Single-planar node with
+ * mapping and nothing was mapped by the CPU (`cpu_maps`). Single-planar node with
  * XRGB32, multi-planar node with NV12M (two heap buffers per buffer).
  *
  * The pixels are read after REQBUFS(0) has detached vivbuf: the 6.12

@@ -125,8 +125,8 @@ int main(void)
 	      "live_buffers %llu at the end, %llu before",
 	      (unsigned long long)after.live_buffers,
 	      (unsigned long long)before.live_buffers);
-	CHECK(after.cpu_copies == before.cpu_copies, "cpu_copies rose by %llu",
-	      (unsigned long long)(after.cpu_copies - before.cpu_copies));
+	CHECK(after.cpu_maps == before.cpu_maps, "cpu_maps rose by %llu",
+	      (unsigned long long)(after.cpu_maps - before.cpu_maps));
 
 	frame_free(&ref);
 	vdev_close(&importer);

@@ -6,7 +6,7 @@
  * by DMA_BUF_IOCTL_SYNC on the udmabuf, equal a reference frame captured
  * with MMAP on the same node in the same format. Each plane is attached
  * and mapped once (`imports`, `maps`), REQBUFS(0) unmaps every mapping and
- * no CPU copy happens (`cpu_copies`). Single-planar node with XRGB32 (m.fd),
+ * nothing was mapped by the CPU (`cpu_maps`). Single-planar node with XRGB32 (m.fd),
  * multi-planar node with NV12M (m.planes[].m.fd, two udmabufs per buffer).
  */
 #include <sys/mman.h>

@@ -46,8 +46,12 @@
  *  - unmaps: the matching dma_buf_unmap_attachment calls.
  *  - cpu_syncs: begin_cpu_access and end_cpu_access calls on our exports
  *    (what DMA_BUF_IOCTL_SYNC reaches).
- *  - cpu_copies: CPU copies of frame data; always 0, as there is no copy
- *    path. It exists so that tests can prove it.
+ *  - cpu_maps: userspace mappings of MMAP planes, through the video node
+ *    or an exported dma-buf fd. The allocator itself never copies a frame,
+ *    so this is where a CPU copy or pixel read would have to start: a
+ *    zero-copy pipeline leaves it unchanged while it streams.
+ *  - kernel_vmaps: kernel mappings of our exports taken by importers with
+ *    dma_buf_vmap() (software "devices" such as vkms's composer).
  *  - live_buffers: MMAP planes whose pages are currently allocated.
  *  - live_dmabufs: exported struct dma_buf objects currently alive.
  *  - fences_published, fences_signalled: our implicit fences (see the DOC:
@@ -100,7 +104,8 @@ static struct {
 	atomic64_t maps;
 	atomic64_t unmaps;
 	atomic64_t cpu_syncs;
-	atomic64_t cpu_copies;
+	atomic64_t cpu_maps;
+	atomic64_t kernel_vmaps;
 	atomic64_t live_buffers;
 	atomic64_t live_dmabufs;
 	atomic64_t fences_published;
@@ -574,6 +579,7 @@ static int vb2_dmabuf_mmap(void *buf_priv, struct vm_area_struct *vma)
 	vma->vm_private_data = buf;
 	vma->vm_ops = &vb2_dmabuf_vm_ops;
 	vb2_dmabuf_vm_open(vma);
+	atomic64_inc(&vb2_dmabuf_stats.cpu_maps);
 
 	return 0;
 }
@@ -768,6 +774,7 @@ static int vb2_dmabuf_dbuf_vmap(struct dma_buf *dbuf, struct iosys_map *map)
 		return -ENOMEM;
 
 	iosys_map_set_vaddr(map, vaddr);
+	atomic64_inc(&vb2_dmabuf_stats.kernel_vmaps);
 
 	return 0;
 }
@@ -1342,7 +1349,8 @@ static const struct {
 	{ "maps",		&vb2_dmabuf_stats.maps },
 	{ "unmaps",		&vb2_dmabuf_stats.unmaps },
 	{ "cpu_syncs",		&vb2_dmabuf_stats.cpu_syncs },
-	{ "cpu_copies",		&vb2_dmabuf_stats.cpu_copies },
+	{ "cpu_maps",		&vb2_dmabuf_stats.cpu_maps },
+	{ "kernel_vmaps",	&vb2_dmabuf_stats.kernel_vmaps },
 	{ "live_buffers",	&vb2_dmabuf_stats.live_buffers },
 	{ "live_dmabufs",	&vb2_dmabuf_stats.live_dmabufs },
 	{ "fences_published",	&vb2_dmabuf_stats.fences_published },
