@@ -263,10 +263,9 @@ alloc_from_udmabuf (gint udmabuf_fd, gsize size)
 
 GstV4l2DmabufImporter *
 gst_v4l2_dmabuf_importer_new_allocated (const GstV4l2DmabufLayout * layout,
-    guint count, GError ** error)
+    guint count, GstAllocator * allocator, GError ** error)
 {
   GstV4l2DmabufImporter *imp;
-  GstAllocator *allocator;
   gsize page = sysconf (_SC_PAGESIZE);
   gboolean heap = TRUE;
   gint dev_fd;
@@ -286,7 +285,6 @@ gst_v4l2_dmabuf_importer_new_allocated (const GstV4l2DmabufLayout * layout,
 
   imp = importer_new (count, layout->n_memories);
   imp->description = g_strdup (heap ? DMA_HEAP_PATH : UDMABUF_PATH);
-  allocator = gst_dmabuf_allocator_new ();
   for (i = 0; i < count; i++) {
     for (j = 0; j < layout->n_memories; j++) {
       gsize size = (layout->sizeimage[j] + page - 1) & ~(page - 1);
@@ -299,7 +297,6 @@ gst_v4l2_dmabuf_importer_new_allocated (const GstV4l2DmabufLayout * layout,
             GST_RESOURCE_ERROR_NO_SPACE_LEFT,
             "Cannot allocate a %" G_GSIZE_FORMAT "-byte dma-buf from %s: %s",
             size, imp->description, g_strerror (errno));
-        gst_object_unref (allocator);
         close (dev_fd);
         gst_v4l2_dmabuf_importer_free (imp);
         return NULL;
@@ -309,7 +306,6 @@ gst_v4l2_dmabuf_importer_new_allocated (const GstV4l2DmabufLayout * layout,
       imp->memories[i * layout->n_memories + j] = mem;
     }
   }
-  gst_object_unref (allocator);
   close (dev_fd);
   return imp;
 }

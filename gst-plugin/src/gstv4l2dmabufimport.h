@@ -22,7 +22,8 @@ GstV4l2DmabufImporter *gst_v4l2_dmabuf_importer_new_from_pool
     const GstV4l2DmabufLayout * layout, guint count, GError ** error);
 
 GstV4l2DmabufImporter *gst_v4l2_dmabuf_importer_new_allocated
-    (const GstV4l2DmabufLayout * layout, guint count, GError ** error);
+    (const GstV4l2DmabufLayout * layout, guint count, GstAllocator * allocator,
+    GError ** error);
 
 void gst_v4l2_dmabuf_importer_take_memories (GstV4l2DmabufImporter * imp,
     guint index, GstMemory ** memories);

@@ -39,6 +39,7 @@ struct _GstV4l2DmabufPool
   guint requested;
   GstBufferPool *downstream;
   GstClockTime stall_timeout;
+  GstAllocator *allocator;      /* wraps the dma-bufs we export or allocate */
 
   GstPoll *poll;
   GstPollFD pollfd;
@@ -102,7 +103,6 @@ dmabuf_size (gint fd, GstMemory * mem)
 static gboolean
 export_memories (GstV4l2DmabufPool * pool, GError ** error)
 {
-  GstAllocator *allocator = gst_dmabuf_allocator_new ();
   guint32 lengths[GST_V4L2_DMABUF_MAX_PLANES];
   guint i, j;
   gboolean ok = TRUE;
@@ -118,14 +118,13 @@ export_memories (GstV4l2DmabufPool * pool, GError ** error)
         ok = FALSE;
         break;
       }
-      mem = gst_dmabuf_allocator_alloc (allocator, fd, lengths[j]);
+      mem = gst_dmabuf_allocator_alloc (pool->allocator, fd, lengths[j]);
       gst_memory_resize (mem, 0, MIN (lengths[j], pool->layout.sizeimage[j]));
       pool->memories[PLANE (pool, i, j)] = mem;
       pool->fds[PLANE (pool, i, j)] = fd;
       pool->lengths[PLANE (pool, i, j)] = lengths[j];
     }
   }
-  gst_object_unref (allocator);
   return ok;
 }
 
@@ -243,7 +242,7 @@ import_start (GstV4l2DmabufPool * pool, GError ** error)
   }
 
   pool->importer = gst_v4l2_dmabuf_importer_new_allocated (&pool->layout,
-      pool->count, error);
+      pool->count, pool->allocator, error);
   if (!pool->importer)
     return FALSE;
   import_memories (pool);
@@ -547,6 +546,7 @@ gst_v4l2_dmabuf_pool_finalize (GObject * object)
   gst_caps_unref (pool->caps);
   if (pool->downstream)
     gst_object_unref (pool->downstream);
+  gst_object_unref (pool->allocator);
   g_free (pool->description);
   g_clear_error (&pool->error);
   g_mutex_clear (&pool->lock);
@@ -581,7 +581,8 @@ GstV4l2DmabufPool *
 gst_v4l2_dmabuf_pool_new (GstV4l2DmabufDevice * device, gboolean import,
     GstCaps * caps, const GstVideoInfo * info,
     const GstV4l2DmabufLayout * layout, guint count,
-    GstBufferPool * downstream, GstClockTime stall_timeout)
+    GstBufferPool * downstream, GstClockTime stall_timeout,
+    GstAllocator * allocator)
 {
   GstV4l2DmabufPool *pool;
   GstStructure *config;
@@ -598,6 +599,7 @@ gst_v4l2_dmabuf_pool_new (GstV4l2DmabufDevice * device, gboolean import,
   pool->requested = count;
   pool->downstream = downstream ? gst_object_ref (downstream) : NULL;
   pool->stall_timeout = stall_timeout;
+  pool->allocator = gst_object_ref (allocator);
 
   gst_poll_fd_init (&pool->pollfd);
   pool->pollfd.fd = device->fd;

@@ -34,7 +34,8 @@ typedef struct
 GstV4l2DmabufPool *gst_v4l2_dmabuf_pool_new (GstV4l2DmabufDevice * device,
     gboolean import, GstCaps * caps, const GstVideoInfo * info,
     const GstV4l2DmabufLayout * layout, guint count,
-    GstBufferPool * downstream, GstClockTime stall_timeout);
+    GstBufferPool * downstream, GstClockTime stall_timeout,
+    GstAllocator * allocator);
 
 GError *gst_v4l2_dmabuf_pool_take_error (GstV4l2DmabufPool * pool);
 

@@ -20,7 +20,10 @@
  *
  * The read-only `stats` property, also posted as a `v4l2dmabufsrc-stats`
  * element message at EOS and when stopping, counts frames, drops, copies
- * (always 0) and the time from VIDIOC_DQBUF to the push.
+ * (CPU mappings of the frames' memory, by anyone: each copy or pixel read
+ * needs one, so 0 means nothing touched a pixel) and the time from
+ * VIDIOC_DQBUF to the push. Frames imported from downstream's own buffers
+ * are downstream's memory and not counted here.
  *
  * ## Example launch lines
  * |[
@@ -35,6 +38,7 @@
 #endif
 
 #include "gstv4l2dmabufsrc.h"
+#include "gstv4l2dmabufallocator.h"
 
 #include <linux/videodev2.h>
 
@@ -122,7 +126,8 @@ make_stats (GstV4l2DmabufSrc * self)
   s = gst_structure_new ("v4l2dmabufsrc-stats",
       "frames", G_TYPE_UINT64, self->frames,
       "drops", G_TYPE_UINT64, self->drops,
-      "copies", G_TYPE_UINT64, self->copies,
+      "copies", G_TYPE_UINT64,
+      gst_v4l2_dmabuf_allocator_get_cpu_maps (self->allocator),
       "error-buffers", G_TYPE_UINT64, self->error_buffers,
       "latency-mean-us", G_TYPE_UINT64, self->frames ?
       self->latency_total / self->frames / GST_USECOND : (guint64) 0,
@@ -151,7 +156,7 @@ reset_stats (GstV4l2DmabufSrc * self)
   GST_OBJECT_LOCK (self);
   self->frames = 0;
   self->drops = 0;
-  self->copies = 0;
+  gst_v4l2_dmabuf_allocator_reset_cpu_maps (self->allocator);
   self->error_buffers = 0;
   self->latency_total = 0;
   self->latency_max = 0;
@@ -469,7 +474,8 @@ gst_v4l2_dmabuf_src_decide_allocation (GstBaseSrc * bsrc, GstQuery * query)
   drop_pool (self);
   pool = gst_v4l2_dmabuf_pool_new (self->device, import, caps,
       gst_v4l2_dmabuf_format_is_raw (self->format) ? &self->info : NULL,
-      &self->layout, count, import ? downstream : NULL, stall_timeout);
+      &self->layout, count, import ? downstream : NULL, stall_timeout,
+      self->allocator);
   gst_clear_object (&downstream);
 
   if (!gst_buffer_pool_set_active (GST_BUFFER_POOL (pool), TRUE)) {
@@ -758,6 +764,7 @@ gst_v4l2_dmabuf_src_finalize (GObject * object)
   GstV4l2DmabufSrc *self = GST_V4L2_DMABUF_SRC (object);
 
   g_free (self->device_path);
+  gst_object_unref (self->allocator);
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
 
@@ -788,7 +795,9 @@ gst_v4l2_dmabuf_src_class_init (GstV4l2DmabufSrcClass * klass)
   g_object_class_install_property (gobject_class, PROP_STATS,
       g_param_spec_boxed ("stats", "Statistics",
           "Frames pushed, frames dropped (sequence gaps and corrupted "
-          "frames), frame copies (always 0), corrupted frames, mean and "
+          "frames), copies (CPU mappings of frame memory this element "
+          "wrapped, by anyone: 0 means no pixel was copied or read), "
+          "corrupted frames, mean and "
           "maximum time from VIDIOC_DQBUF to the push in microseconds, "
           "buffer count and where the dma-bufs come from",
           GST_TYPE_STRUCTURE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
@@ -823,6 +832,7 @@ gst_v4l2_dmabuf_src_init (GstV4l2DmabufSrc * self)
   self->device_path = g_strdup (DEFAULT_DEVICE);
   self->io_mode = DEFAULT_IO_MODE;
   self->frame_duration = GST_CLOCK_TIME_NONE;
+  self->allocator = gst_v4l2_dmabuf_allocator_new ();
 
   gst_base_src_set_live (GST_BASE_SRC (self), TRUE);
   gst_base_src_set_format (GST_BASE_SRC (self), GST_FORMAT_TIME);

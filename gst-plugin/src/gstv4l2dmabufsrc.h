@@ -39,6 +39,7 @@ struct _GstV4l2DmabufSrc
   /* while started */
   GstV4l2DmabufDevice *device;
   GstV4l2DmabufPool *pool;      /* under the object lock */
+  GstAllocator *allocator;      /* for the element's lifetime: counts maps */
   GstCaps *pool_caps;           /* what it was made for, same lock */
   const GstV4l2DmabufFormat *format;
   GstV4l2DmabufLayout layout;
@@ -52,7 +53,6 @@ struct _GstV4l2DmabufSrc
   /* statistics, under the object lock */
   guint64 frames;
   guint64 drops;
-  guint64 copies;
   guint64 error_buffers;
   guint64 latency_total;
   GstClockTime latency_max;

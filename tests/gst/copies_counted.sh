@@ -1,0 +1,28 @@
+#!/bin/sh
+# The zero-copy proofs can fail: when something downstream reads the
+# pixels (videoconvert converting to I420 maps every frame), the element's
+# `copies` statistic counts those CPU mappings in both io-modes, and the
+# allocator's cpu_maps counts them for exported buffers.
+. "$V4L2DMABUF_TOP/tests/lib/guest-lib.sh"
+. "$V4L2DMABUF_TOP/tests/lib/gst-lib.sh"
+
+gst_require
+dev=$(vivbuf_node 0)
+frames=10
+
+for mode in export import; do
+	log=$work/$mode.log
+	maps=$(counter cpu_maps)
+	gst-launch-1.0 -m v4l2dmabufsrc device="$dev" io-mode=$mode \
+		num-buffers=$frames ! video/x-raw,format=BGRx,width=320,height=240 ! \
+		videoconvert ! video/x-raw,format=I420 ! fakesink > "$log" 2>&1 ||
+		{ tail -n 20 "$log"; fail "$mode: the pipeline failed"; }
+	maps=$(( $(counter cpu_maps) - maps ))
+	copies=$(stat_of "$log" copies)
+	echo "# $mode: element copies $copies, allocator cpu_maps +$maps for $frames frames read by videoconvert"
+	[ "${copies:-0}" -ge $frames ] ||
+		fail "$mode: videoconvert read $frames frames but the element counted ${copies:-no} copies"
+	if [ $mode = export ] && [ "$maps" -lt 1 ]; then
+		fail "export: videoconvert mapped exported buffers but cpu_maps did not move"
+	fi
+done
