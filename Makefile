@@ -7,7 +7,8 @@
 #   make gst-plugin    the plugin alone, in build/gst-plugin-host
 #   make check         build everything and run the test suites in the test machine
 #   make check SUITE=uapi   one suite
-#   make lint          checkpatch --strict and sparse on the kernel code
+#   make lint          checkpatch --strict, kernel-doc and sparse on the kernel
+#                      code, gst-indent and cppcheck on the userspace C
 #   make install       install the modules into KDIR's kernel and the plugin
 #                      into the host GStreamer's plugin directory (real hardware)
 #
@@ -20,10 +21,6 @@ SUITE ?=
 
 # The test kernel's build directory, built and cached on first use.
 resolve_kdir = $(if $(KDIR),$(KDIR),$$(tests/vm/kernel.sh)/build)
-
-KERNEL_SOURCES = $(shell find drivers include -name '*.[ch]' ! -name '*.mod.c' ! -name '*-compat.h' 2>/dev/null)
-# The compat header exists to test LINUX_VERSION_CODE; it is not sent upstream.
-COMPAT_HEADERS = $(wildcard include/media/*-compat.h)
 
 GST_BUILD = build/gst-plugin-host
 
@@ -43,10 +40,7 @@ check:
 	@tests/check $(SUITE)
 
 lint:
-	@kdir="$(resolve_kdir)" && src=$$(readlink -f "$$kdir/source" 2>/dev/null || echo "$$kdir") && \
-	  "$$src/scripts/checkpatch.pl" --strict --no-tree --quiet -f $(KERNEL_SOURCES) && \
-	  "$$src/scripts/checkpatch.pl" --strict --no-tree --quiet --ignore LINUX_VERSION_CODE -f $(COMPAT_HEADERS) && \
-	  $(MAKE) -C "$$kdir" M=$(CURDIR) C=2 modules
+	@kdir="$(resolve_kdir)" && tests/lint "$$kdir"
 
 demo:
 	@echo "make demo: not implemented yet (issue 8: vivbuf -> v4l2dmabufsrc -> kmssink)." >&2

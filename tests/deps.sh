@@ -7,6 +7,8 @@ packages=(
 	# kernel and module builds
 	gcc make bc bison flex libelf-dev libssl-dev cpio xz-utils kmod ccache
 	sparse
+	# make lint on the userspace C
+	indent cppcheck
 	# the test machine
 	qemu-system-x86 debootstrap util-linux coreutils
 	# host-built test programs and tools
