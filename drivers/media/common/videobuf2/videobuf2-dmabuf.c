@@ -338,14 +338,21 @@ static int vb2_dmabuf_alloc_pages(struct vb2_dmabuf_buf *buf, gfp_t gfp)
 {
 	unsigned int i;
 
-	buf->pages = kvcalloc(buf->num_pages, sizeof(*buf->pages), GFP_KERNEL);
+	buf->pages = kvcalloc(buf->num_pages, sizeof(*buf->pages),
+			      GFP_KERNEL | __GFP_RETRY_MAYFAIL | __GFP_NOWARN);
 	if (!buf->pages)
 		return -ENOMEM;
 
-	/* Zeroed: the pages can reach userspace before the device writes. */
+	/*
+	 * Zeroed: the pages can reach userspace before the device writes.
+	 * The size comes from userspace (VIDIOC_CREATE_BUFS), so running out
+	 * of memory must fail this allocation with ENOMEM rather than have
+	 * the OOM killer take some other process (__GFP_RETRY_MAYFAIL).
+	 */
 	for (i = 0; i < buf->num_pages; i++) {
 		buf->pages[i] = alloc_page(GFP_KERNEL | __GFP_ZERO |
-					   __GFP_NOWARN | gfp);
+					   __GFP_NOWARN | __GFP_RETRY_MAYFAIL |
+					   gfp);
 		if (!buf->pages[i]) {
 			vb2_dmabuf_free_pages(buf, i);
 			return -ENOMEM;
