@@ -7,6 +7,7 @@
 #   make gst-plugin    the plugin alone, in build/gst-plugin-host
 #   make check         build everything and run the test suites in the test machine
 #   make check SUITE=uapi   one suite
+#   make fuzz DURATION=600  the ioctl fuzzer for longer than make check's 90 s
 #   make lint          checkpatch --strict, kernel-doc and sparse on the kernel
 #                      code, gst-indent and cppcheck on the userspace C
 #   make install       install the modules into KDIR's kernel and the plugin
@@ -18,13 +19,14 @@
 
 KDIR ?=
 SUITE ?=
+DURATION ?= 600
 
 # The test kernel's build directory, built and cached on first use.
 resolve_kdir = $(if $(KDIR),$(KDIR),$$(tests/vm/kernel.sh)/build)
 
 GST_BUILD = build/gst-plugin-host
 
-.PHONY: all modules gst-plugin check demo bench lint clean install
+.PHONY: all modules gst-plugin check fuzz demo bench lint clean install
 
 all: modules gst-plugin
 
@@ -38,6 +40,10 @@ gst-plugin:
 
 check:
 	@tests/check $(SUITE)
+
+fuzz:
+	@FUZZ_DURATION=$(DURATION) TEST_TIMEOUT=$$(($(DURATION) + 300)) \
+	  CHECK_TIMEOUT=$$(($(DURATION) + 900)) tests/check fuzz
 
 lint:
 	@kdir="$(resolve_kdir)" && tests/lint "$$kdir"
