@@ -17,6 +17,8 @@
 #include <media/v4l2-device.h>
 #include <media/videobuf2-v4l2.h>
 
+#include "vivbuf-formats.h"
+
 #define VIVBUF_NAME		"vivbuf"
 #define VIVBUF_MAX_INSTANCES	8
 
