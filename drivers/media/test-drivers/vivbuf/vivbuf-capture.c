@@ -70,6 +70,12 @@ static int vivbuf_fill_buffer(struct vivbuf_capture *cap,
 	struct vb2_buffer *vb = &buf->vb.vb2_buf;
 	unsigned int p;
 	void *vaddr;
+	int ret;
+
+	/* The output's last frame, if it loops back in our format */
+	ret = vivbuf_loopback_capture(&cap_to_dev(cap)->loop, &cap->fmt, vb);
+	if (ret != -ENODATA)
+		return ret;
 
 	/* Applied here, so that a frame never mixes two patterns */
 	tpg_s_pattern(&cap->tpg, READ_ONCE(cap->pattern));
@@ -114,11 +120,16 @@ static struct vivbuf_buffer *vivbuf_take_buffer(struct vivbuf_capture *cap)
 	}
 }
 
-/*
- * Sleeps until CLOCK_MONOTONIC reaches @deadline_ns. Returns false, early,
- * when kthread_stop() asks the thread to exit.
+/**
+ * vivbuf_sleep_until() - the frame clock of the nodes' threads
+ * @deadline_ns: when to wake up, in CLOCK_MONOTONIC nanoseconds
+ *
+ * Sleeps until CLOCK_MONOTONIC reaches @deadline_ns, in a kthread.
+ *
+ * Return: true at the deadline; false, early, when kthread_stop() asks the
+ * thread to exit.
  */
-static bool vivbuf_sleep_until(u64 deadline_ns)
+bool vivbuf_sleep_until(u64 deadline_ns)
 {
 	ktime_t deadline = ns_to_ktime(deadline_ns);
 
