@@ -94,13 +94,18 @@ static int vivbuf_probe(struct platform_device *pdev)
 		goto free_output;
 
 	ret = vivbuf_output_register(dev);
-	if (ret)
-		goto unregister_capture;
+	if (ret) {
+		/*
+		 * The capture node may be open already: undo as remove does,
+		 * the last reference frees the instance.
+		 */
+		vivbuf_capture_unregister(dev);
+		v4l2_device_put(&dev->v4l2_dev);
+		return ret;
+	}
 
 	return 0;
 
-unregister_capture:
-	vivbuf_capture_unregister(dev);
 free_output:
 	vivbuf_output_free(dev);
 free_capture:
