@@ -39,12 +39,15 @@ expect_compliance() {
 	fi
 }
 
-# vivbuf_node INSTANCE: the capture node of vivbuf instance INSTANCE
-# (platform device vivbuf.INSTANCE).
+# vivbuf_node INSTANCE [KIND]: the KIND node (capture, the default, or
+# output) of vivbuf instance INSTANCE (platform device vivbuf.INSTANCE,
+# node name "vivbuf KIND INSTANCE").
 vivbuf_node() {
 	for n in /sys/class/video4linux/video*; do
 		[ -e "$n/device" ] || continue
-		if [ "$(basename "$(readlink -f "$n/device")")" = "vivbuf.$1" ]; then
+		[ "$(basename "$(readlink -f "$n/device")")" = "vivbuf.$1" ] ||
+			continue
+		if [ "$(cat "$n/name")" = "vivbuf ${2:-capture} $1" ]; then
 			echo "/dev/${n##*/}"
 			return 0
 		fi

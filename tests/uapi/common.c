@@ -93,9 +93,22 @@ int xioctl(int fd, unsigned long request, void *arg)
 
 /* ---- device ---------------------------------------------------------- */
 
-static bool is_vivbuf_instance(int fd, unsigned int instance,
+static uint32_t node_caps(const struct v4l2_capability *caps)
+{
+	return caps->capabilities & V4L2_CAP_DEVICE_CAPS ?
+	       caps->device_caps : caps->capabilities;
+}
+
+/*
+ * Every node of an instance has its bus_info; the capture and the output
+ * node are told apart by their capabilities.
+ */
+static bool is_vivbuf_instance(int fd, unsigned int instance, bool output,
 			       struct v4l2_capability *caps)
 {
+	uint32_t want = output ?
+		V4L2_CAP_VIDEO_OUTPUT | V4L2_CAP_VIDEO_OUTPUT_MPLANE :
+		V4L2_CAP_VIDEO_CAPTURE | V4L2_CAP_VIDEO_CAPTURE_MPLANE;
 	char bus_info[32];
 
 	memset(caps, 0, sizeof(*caps));
@@ -103,10 +116,17 @@ static bool is_vivbuf_instance(int fd, unsigned int instance,
 		return false;
 	snprintf(bus_info, sizeof(bus_info), "platform:vivbuf-%u", instance);
 	return !strcmp((const char *)caps->driver, "vivbuf") &&
-	       !strcmp((const char *)caps->bus_info, bus_info);
+	       !strcmp((const char *)caps->bus_info, bus_info) &&
+	       (node_caps(caps) & want);
 }
 
 int vdev_find(unsigned int instance, char *path, size_t path_len)
+{
+	return vdev_find_node(instance, false, path, path_len);
+}
+
+int vdev_find_node(unsigned int instance, bool output, char *path,
+		   size_t path_len)
 {
 	struct v4l2_capability caps;
 	struct dirent *de;
@@ -124,34 +144,38 @@ int vdev_find(unsigned int instance, char *path, size_t path_len)
 		fd = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
 		if (fd < 0)
 			continue;
-		found = is_vivbuf_instance(fd, instance, &caps);
+		found = is_vivbuf_instance(fd, instance, output, &caps);
 		close(fd);
 	}
 	closedir(dir);
 	return found ? 0 : -ENODEV;
 }
 
-void vdev_open(struct vdev *d, unsigned int instance)
+static void vdev_open_node(struct vdev *d, unsigned int instance, bool output)
 {
 	uint32_t caps;
 
 	memset(d, 0, sizeof(*d));
 	d->fd = -1;
 	d->instance = instance;
-	if (vdev_find(instance, d->path, sizeof(d->path)))
-		skip_test("no vivbuf video node for instance %u (is vivbuf loaded?)",
-			  instance);
+	d->output = output;
+	if (vdev_find_node(instance, output, d->path, sizeof(d->path)))
+		skip_test("no vivbuf %s node for instance %u (is vivbuf loaded?)",
+			  output ? "output" : "capture", instance);
 
 	d->fd = open(d->path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
 	CHECK(d->fd >= 0, "open %s", d->path);
-	CHECK(is_vivbuf_instance(d->fd, instance, &d->caps),
+	CHECK(is_vivbuf_instance(d->fd, instance, output, &d->caps),
 	      "%s changed identity", d->path);
 
-	caps = d->caps.capabilities & V4L2_CAP_DEVICE_CAPS ?
-	       d->caps.device_caps : d->caps.capabilities;
+	caps = node_caps(&d->caps);
 	CHECK(caps & V4L2_CAP_STREAMING, "%s: no V4L2_CAP_STREAMING (caps %#x)",
 	      d->path, caps);
-	if (caps & V4L2_CAP_VIDEO_CAPTURE_MPLANE) {
+	if (output) {
+		d->mplane = caps & V4L2_CAP_VIDEO_OUTPUT_MPLANE;
+		d->type = d->mplane ? V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE :
+				      V4L2_BUF_TYPE_VIDEO_OUTPUT;
+	} else if (caps & V4L2_CAP_VIDEO_CAPTURE_MPLANE) {
 		d->mplane = true;
 		d->type = V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE;
 	} else {
@@ -162,6 +186,16 @@ void vdev_open(struct vdev *d, unsigned int instance)
 	diag("instance %u: %s, card \"%s\", %s", instance, d->path,
 	     (const char *)d->caps.card,
 	     d->mplane ? "multi-planar" : "single-planar");
+}
+
+void vdev_open(struct vdev *d, unsigned int instance)
+{
+	vdev_open_node(d, instance, false);
+}
+
+void vdev_open_output(struct vdev *d, unsigned int instance)
+{
+	vdev_open_node(d, instance, true);
 }
 
 void vdev_close(struct vdev *d)
@@ -220,7 +254,8 @@ void vdev_set_format(struct vdev *d, uint32_t pixelformat,
 void vdev_set_frame_rate(struct vdev *d, unsigned int fps)
 {
 	struct v4l2_streamparm parm = { .type = d->type };
-	struct v4l2_fract *tpf = &parm.parm.capture.timeperframe;
+	struct v4l2_fract *tpf = d->output ? &parm.parm.output.timeperframe :
+				 &parm.parm.capture.timeperframe;
 
 	tpf->numerator = 1;
 	tpf->denominator = fps;
@@ -320,21 +355,37 @@ static int vdev_queue_ioctl(struct vdev *d, unsigned long request,
 			    unsigned int index, const int *fds,
 			    const uint32_t *lengths)
 {
+	uint32_t length[VIDEO_MAX_PLANES];
 	struct dq_buf b;
 	unsigned int p;
 
 	dq_buf_init(d, &b, d->memory, index);
 	if (d->mplane)
 		b.buf.length = d->num_planes;
+	/* An output buffer carries a whole frame */
+	if (d->output) {
+		for (p = 0; p < d->num_planes; p++)
+			b.planes[p].bytesused = d->sizeimage[p];
+		b.buf.bytesused = d->sizeimage[0];
+	}
 	if (d->memory == V4L2_MEMORY_DMABUF) {
+		for (p = 0; p < d->num_planes; p++)
+			length[p] = lengths ? lengths[p] : 0;
+		/*
+		 * vb2 checks an output plane's bytesused against the length
+		 * given, before it looks at the dma-buf: give its size.
+		 */
+		if (d->output && !lengths)
+			for (p = 0; p < d->num_planes; p++)
+				length[p] = dmabuf_size(fds[p]);
 		if (d->mplane) {
 			for (p = 0; p < d->num_planes; p++) {
 				b.planes[p].m.fd = fds[p];
-				b.planes[p].length = lengths ? lengths[p] : 0;
+				b.planes[p].length = length[p];
 			}
 		} else {
 			b.buf.m.fd = fds[0];
-			b.buf.length = lengths ? lengths[0] : 0;
+			b.buf.length = length[0];
 		}
 	}
 	if (xioctl(d->fd, request, &b.buf))
@@ -356,7 +407,8 @@ int vdev_prepare_buf(struct vdev *d, unsigned int index, const int *fds,
 
 int vdev_dqbuf(struct vdev *d, struct dq_buf *out, int timeout_ms)
 {
-	struct pollfd pfd = { .fd = d->fd, .events = POLLIN };
+	/* A done output buffer makes the node writable, a capture one readable */
+	struct pollfd pfd = { .fd = d->fd, .events = d->output ? POLLOUT : POLLIN };
 	int ret;
 
 	do {

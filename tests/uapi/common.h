@@ -91,6 +91,7 @@ struct vdev {
 	unsigned int instance;
 	char path[32];
 	struct v4l2_capability caps;
+	bool output;		/* an output node, not a capture node */
 	bool mplane;
 	enum v4l2_buf_type type;
 
@@ -126,9 +127,12 @@ struct import_buf {
 	size_t size[VIDEO_MAX_PLANES];
 };
 
-/* Device: find, open, configure. */
+/* Device: find, open (the capture node, or the output node), configure. */
 int vdev_find(unsigned int instance, char *path, size_t path_len);
+int vdev_find_node(unsigned int instance, bool output, char *path,
+		   size_t path_len);
 void vdev_open(struct vdev *d, unsigned int instance);
+void vdev_open_output(struct vdev *d, unsigned int instance);
 void vdev_close(struct vdev *d);
 void vdev_set_format(struct vdev *d, uint32_t pixelformat,
 		     uint32_t width, uint32_t height);

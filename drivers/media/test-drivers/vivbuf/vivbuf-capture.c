@@ -10,28 +10,17 @@
 
 #include <linux/hrtimer.h>
 #include <linux/kthread.h>
-#include <linux/log2.h>
 #include <linux/math64.h>
 #include <linux/moduleparam.h>
 #include <linux/platform_device.h>
 #include <linux/sched.h>
 #include <linux/string.h>
 #include <linux/timekeeping.h>
-#include <media/v4l2-common.h>
 #include <media/v4l2-event.h>
 #include <media/v4l2-ioctl.h>
 #include <media/videobuf2-dmabuf.h>
 
 #include "vivbuf.h"
-
-#define VIVBUF_MIN_WIDTH	320
-#define VIVBUF_MAX_WIDTH	1920
-#define VIVBUF_STEP_WIDTH	16
-#define VIVBUF_MIN_HEIGHT	240
-#define VIVBUF_MAX_HEIGHT	1080
-#define VIVBUF_STEP_HEIGHT	8
-#define VIVBUF_DEF_WIDTH	640
-#define VIVBUF_DEF_HEIGHT	480
 
 /*
  * The producer needs one buffer to start the clock; one filling, one queued
@@ -39,59 +28,6 @@
  */
 #define VIVBUF_MIN_QUEUED_BUFFERS	1
 #define VIVBUF_MIN_REQBUFS		3
-
-/**
- * struct vivbuf_format - a pixel format of the capture node
- * @fourcc: V4L2 pixel format
- * @bpp: bytes per pixel of the first (or only) colour plane
- * @mem_planes: number of memory planes (vb2 planes)
- * @has_cbcr_plane: a CbCr plane of half height follows the Y plane (NV12)
- * @is_yuv: Y'CbCr rather than RGB
- */
-struct vivbuf_format {
-	u32 fourcc;
-	u8 bpp;
-	u8 mem_planes;
-	bool has_cbcr_plane;
-	bool is_yuv;
-};
-
-/* The first entry is the default format */
-static const struct vivbuf_format vivbuf_formats[] = {
-	{
-		.fourcc = V4L2_PIX_FMT_YUYV,
-		.bpp = 2,
-		.mem_planes = 1,
-		.is_yuv = true,
-	}, {
-		.fourcc = V4L2_PIX_FMT_NV12,
-		.bpp = 1,
-		.mem_planes = 1,
-		.has_cbcr_plane = true,
-		.is_yuv = true,
-	}, {
-		.fourcc = V4L2_PIX_FMT_XRGB32,
-		.bpp = 4,
-		.mem_planes = 1,
-	}, {
-		.fourcc = V4L2_PIX_FMT_XBGR32,
-		.bpp = 4,
-		.mem_planes = 1,
-	}, {
-		.fourcc = V4L2_PIX_FMT_NV12M,
-		.bpp = 1,
-		.mem_planes = 2,
-		.has_cbcr_plane = true,
-		.is_yuv = true,
-	},
-};
-
-/* Shortest first; the default is 1/30 */
-static const struct v4l2_fract vivbuf_intervals[] = {
-	{ 1, 60 }, { 1, 30 }, { 1, 15 }, { 1, 5 }, { 1, 1 },
-};
-
-#define VIVBUF_DEF_INTERVAL	1
 
 /*
  * Test hook for the allocator's fence watchdog: a stalled device that
@@ -105,123 +41,6 @@ MODULE_PARM_DESC(stall,
 static inline struct vivbuf_dev *cap_to_dev(struct vivbuf_capture *cap)
 {
 	return container_of(cap, struct vivbuf_dev, cap);
-}
-
-/* Formats with several memory planes need the multi-planar API */
-static bool vivbuf_format_usable(const struct vivbuf_capture *cap,
-				 const struct vivbuf_format *info)
-{
-	return cap->multiplanar || info->mem_planes == 1;
-}
-
-static const struct vivbuf_format *
-vivbuf_find_format(const struct vivbuf_capture *cap, u32 fourcc)
-{
-	unsigned int i;
-
-	for (i = 0; i < ARRAY_SIZE(vivbuf_formats); i++) {
-		if (vivbuf_formats[i].fourcc == fourcc &&
-		    vivbuf_format_usable(cap, &vivbuf_formats[i]))
-			return &vivbuf_formats[i];
-	}
-	return NULL;
-}
-
-static bool vivbuf_valid_size(u32 width, u32 height)
-{
-	return width >= VIVBUF_MIN_WIDTH && width <= VIVBUF_MAX_WIDTH &&
-	       !((width - VIVBUF_MIN_WIDTH) % VIVBUF_STEP_WIDTH) &&
-	       height >= VIVBUF_MIN_HEIGHT && height <= VIVBUF_MAX_HEIGHT &&
-	       !((height - VIVBUF_MIN_HEIGHT) % VIVBUF_STEP_HEIGHT);
-}
-
-static u64 vivbuf_fract_to_ns(const struct v4l2_fract *fract)
-{
-	return div_u64((u64)fract->numerator * NSEC_PER_SEC,
-		       fract->denominator);
-}
-
-/*
- * Adjust @mp to the nearest format the node supports and fill in the
- * fields the driver owns. Both APIs go through here: the single-planar one
- * uses plane 0 only.
- */
-static void vivbuf_try_fmt(const struct vivbuf_capture *cap,
-			   struct v4l2_pix_format_mplane *mp)
-{
-	const struct vivbuf_format *info;
-	u32 width = mp->width;
-	u32 height = mp->height;
-	u32 bytesperline, luma_size, cbcr_size;
-
-	info = vivbuf_find_format(cap, mp->pixelformat);
-	if (!info)
-		info = &vivbuf_formats[0];
-
-	/* The limits are multiples of the steps, so this gives a valid size */
-	v4l_bound_align_image(&width, VIVBUF_MIN_WIDTH, VIVBUF_MAX_WIDTH,
-			      ilog2(VIVBUF_STEP_WIDTH),
-			      &height, VIVBUF_MIN_HEIGHT, VIVBUF_MAX_HEIGHT,
-			      ilog2(VIVBUF_STEP_HEIGHT), 0);
-
-	bytesperline = width * info->bpp;
-	luma_size = bytesperline * height;
-	cbcr_size = info->has_cbcr_plane ? luma_size / 2 : 0;
-
-	mp->pixelformat = info->fourcc;
-	mp->width = width;
-	mp->height = height;
-	mp->field = V4L2_FIELD_NONE;
-	mp->flags = 0;
-	mp->num_planes = info->mem_planes;
-	memset(mp->plane_fmt, 0, sizeof(mp->plane_fmt));
-	mp->plane_fmt[0].bytesperline = bytesperline;
-	if (info->mem_planes == 2) {
-		mp->plane_fmt[0].sizeimage = luma_size;
-		mp->plane_fmt[1].bytesperline = bytesperline;
-		mp->plane_fmt[1].sizeimage = cbcr_size;
-	} else {
-		mp->plane_fmt[0].sizeimage = luma_size + cbcr_size;
-	}
-
-	if (info->is_yuv) {
-		mp->colorspace = V4L2_COLORSPACE_REC709;
-		mp->xfer_func = V4L2_XFER_FUNC_709;
-		mp->ycbcr_enc = V4L2_YCBCR_ENC_709;
-		mp->quantization = V4L2_QUANTIZATION_LIM_RANGE;
-	} else {
-		mp->colorspace = V4L2_COLORSPACE_SRGB;
-		mp->xfer_func = V4L2_XFER_FUNC_SRGB;
-		/* No meaning for RGB; the default that sRGB maps to */
-		mp->ycbcr_enc = V4L2_YCBCR_ENC_601;
-		mp->quantization = V4L2_QUANTIZATION_FULL_RANGE;
-	}
-	memset(mp->reserved, 0, sizeof(mp->reserved));
-}
-
-static void vivbuf_pix_to_mp(const struct v4l2_pix_format *pix,
-			     struct v4l2_pix_format_mplane *mp)
-{
-	memset(mp, 0, sizeof(*mp));
-	mp->width = pix->width;
-	mp->height = pix->height;
-	mp->pixelformat = pix->pixelformat;
-}
-
-static void vivbuf_mp_to_pix(const struct v4l2_pix_format_mplane *mp,
-			     struct v4l2_pix_format *pix)
-{
-	pix->width = mp->width;
-	pix->height = mp->height;
-	pix->pixelformat = mp->pixelformat;
-	pix->field = mp->field;
-	pix->bytesperline = mp->plane_fmt[0].bytesperline;
-	pix->sizeimage = mp->plane_fmt[0].sizeimage;
-	pix->colorspace = mp->colorspace;
-	pix->flags = mp->flags;
-	pix->ycbcr_enc = mp->ycbcr_enc;
-	pix->quantization = mp->quantization;
-	pix->xfer_func = mp->xfer_func;
 }
 
 /* ------------------------------------------------------------------ */
@@ -251,6 +70,12 @@ static int vivbuf_fill_buffer(struct vivbuf_capture *cap,
 	struct vb2_buffer *vb = &buf->vb.vb2_buf;
 	unsigned int p;
 	void *vaddr;
+	int ret;
+
+	/* The output's last frame, if it loops back in our format */
+	ret = vivbuf_loopback_capture(&cap_to_dev(cap)->loop, &cap->fmt, vb);
+	if (ret != -ENODATA)
+		return ret;
 
 	/* Applied here, so that a frame never mixes two patterns */
 	tpg_s_pattern(&cap->tpg, READ_ONCE(cap->pattern));
@@ -295,11 +120,16 @@ static struct vivbuf_buffer *vivbuf_take_buffer(struct vivbuf_capture *cap)
 	}
 }
 
-/*
- * Sleeps until CLOCK_MONOTONIC reaches @deadline_ns. Returns false, early,
- * when kthread_stop() asks the thread to exit.
+/**
+ * vivbuf_sleep_until() - the frame clock of the nodes' threads
+ * @deadline_ns: when to wake up, in CLOCK_MONOTONIC nanoseconds
+ *
+ * Sleeps until CLOCK_MONOTONIC reaches @deadline_ns, in a kthread.
+ *
+ * Return: true at the deadline; false, early, when kthread_stop() asks the
+ * thread to exit.
  */
-static bool vivbuf_sleep_until(u64 deadline_ns)
+bool vivbuf_sleep_until(u64 deadline_ns)
 {
 	ktime_t deadline = ns_to_ktime(deadline_ns);
 
@@ -331,7 +161,7 @@ static int vivbuf_producer(void *data)
 	struct vivbuf_capture *cap = data;
 	unsigned int interval = READ_ONCE(cap->interval);
 	unsigned int new_interval;
-	u64 period = vivbuf_fract_to_ns(&vivbuf_intervals[interval]);
+	u64 period = vivbuf_fract_to_ns(vivbuf_interval(interval));
 	u64 epoch = ktime_get_ns();
 	u64 epoch_sequence = 0;
 	u64 frame = 0;	/* the frame in progress, counted from the epoch */
@@ -369,7 +199,7 @@ static int vivbuf_producer(void *data)
 			epoch_sequence += frame;
 			frame = 0;
 			interval = new_interval;
-			period = vivbuf_fract_to_ns(&vivbuf_intervals[interval]);
+			period = vivbuf_fract_to_ns(vivbuf_interval(interval));
 		}
 	}
 }
@@ -426,7 +256,7 @@ static void vivbuf_buf_queue(struct vb2_buffer *vb)
 	struct vivbuf_buffer *buf = container_of(vbuf, struct vivbuf_buffer,
 						 vb);
 	const struct v4l2_fract *interval =
-		&vivbuf_intervals[READ_ONCE(cap->interval)];
+		vivbuf_interval(READ_ONCE(cap->interval));
 
 	/* Implicit sync; without a fence the buffer is still captured. */
 	vb2_dmabuf_buf_queued(vb, vivbuf_fract_to_ns(interval));
@@ -509,18 +339,8 @@ static int vivbuf_enum_fmt(struct file *file, void *priv,
 			   struct v4l2_fmtdesc *f)
 {
 	struct vivbuf_capture *cap = video_drvdata(file);
-	unsigned int i, n = 0;
 
-	for (i = 0; i < ARRAY_SIZE(vivbuf_formats); i++) {
-		if (!vivbuf_format_usable(cap, &vivbuf_formats[i]))
-			continue;
-		if (n++ == f->index) {
-			/* The V4L2 core fills in the description */
-			f->pixelformat = vivbuf_formats[i].fourcc;
-			return 0;
-		}
-	}
-	return -EINVAL;
+	return vivbuf_enum_format(cap->multiplanar, f);
 }
 
 static int vivbuf_g_fmt(struct file *file, void *priv, struct v4l2_format *f)
@@ -538,7 +358,7 @@ static int vivbuf_try_fmt_vid_cap(struct file *file, void *priv,
 	struct v4l2_pix_format_mplane mp;
 
 	vivbuf_pix_to_mp(&f->fmt.pix, &mp);
-	vivbuf_try_fmt(cap, &mp);
+	vivbuf_try_fmt(cap->multiplanar, &mp);
 	vivbuf_mp_to_pix(&mp, &f->fmt.pix);
 	return 0;
 }
@@ -550,7 +370,7 @@ static int vivbuf_s_fmt_vid_cap(struct file *file, void *priv,
 	struct v4l2_pix_format_mplane mp;
 
 	vivbuf_pix_to_mp(&f->fmt.pix, &mp);
-	vivbuf_try_fmt(cap, &mp);
+	vivbuf_try_fmt(cap->multiplanar, &mp);
 	vivbuf_mp_to_pix(&mp, &f->fmt.pix);
 	/* The buffers were allocated for the current format */
 	if (vb2_is_busy(&cap->queue))
@@ -573,7 +393,7 @@ static int vivbuf_try_fmt_mplane(struct file *file, void *priv,
 {
 	struct vivbuf_capture *cap = video_drvdata(file);
 
-	vivbuf_try_fmt(cap, &f->fmt.pix_mp);
+	vivbuf_try_fmt(cap->multiplanar, &f->fmt.pix_mp);
 	return 0;
 }
 
@@ -582,7 +402,7 @@ static int vivbuf_s_fmt_mplane(struct file *file, void *priv,
 {
 	struct vivbuf_capture *cap = video_drvdata(file);
 
-	vivbuf_try_fmt(cap, &f->fmt.pix_mp);
+	vivbuf_try_fmt(cap->multiplanar, &f->fmt.pix_mp);
 	/* The buffers were allocated for the current format */
 	if (vb2_is_busy(&cap->queue))
 		return -EBUSY;
@@ -590,37 +410,20 @@ static int vivbuf_s_fmt_mplane(struct file *file, void *priv,
 	return 0;
 }
 
-static int vivbuf_enum_framesizes(struct file *file, void *priv,
-				  struct v4l2_frmsizeenum *fsize)
+static int vivbuf_cap_enum_framesizes(struct file *file, void *priv,
+				      struct v4l2_frmsizeenum *fsize)
 {
 	struct vivbuf_capture *cap = video_drvdata(file);
 
-	if (fsize->index || !vivbuf_find_format(cap, fsize->pixel_format))
-		return -EINVAL;
-
-	fsize->type = V4L2_FRMSIZE_TYPE_STEPWISE;
-	fsize->stepwise.min_width = VIVBUF_MIN_WIDTH;
-	fsize->stepwise.max_width = VIVBUF_MAX_WIDTH;
-	fsize->stepwise.step_width = VIVBUF_STEP_WIDTH;
-	fsize->stepwise.min_height = VIVBUF_MIN_HEIGHT;
-	fsize->stepwise.max_height = VIVBUF_MAX_HEIGHT;
-	fsize->stepwise.step_height = VIVBUF_STEP_HEIGHT;
-	return 0;
+	return vivbuf_enum_framesizes(cap->multiplanar, fsize);
 }
 
-static int vivbuf_enum_frameintervals(struct file *file, void *priv,
-				      struct v4l2_frmivalenum *fival)
+static int vivbuf_cap_enum_frameintervals(struct file *file, void *priv,
+					  struct v4l2_frmivalenum *fival)
 {
 	struct vivbuf_capture *cap = video_drvdata(file);
 
-	if (fival->index >= ARRAY_SIZE(vivbuf_intervals) ||
-	    !vivbuf_find_format(cap, fival->pixel_format) ||
-	    !vivbuf_valid_size(fival->width, fival->height))
-		return -EINVAL;
-
-	fival->type = V4L2_FRMIVAL_TYPE_DISCRETE;
-	fival->discrete = vivbuf_intervals[fival->index];
-	return 0;
+	return vivbuf_enum_frameintervals(cap->multiplanar, fival);
 }
 
 static int vivbuf_g_parm(struct file *file, void *priv,
@@ -634,7 +437,7 @@ static int vivbuf_g_parm(struct file *file, void *priv,
 
 	memset(cp, 0, sizeof(*cp));
 	cp->capability = V4L2_CAP_TIMEPERFRAME;
-	cp->timeperframe = vivbuf_intervals[cap->interval];
+	cp->timeperframe = *vivbuf_interval(cap->interval);
 	/* No read() I/O, so readbuffers stays 0 */
 	return 0;
 }
@@ -644,28 +447,12 @@ static int vivbuf_s_parm(struct file *file, void *priv,
 			 struct v4l2_streamparm *parm)
 {
 	struct vivbuf_capture *cap = video_drvdata(file);
-	const struct v4l2_fract *tpf = &parm->parm.capture.timeperframe;
-	unsigned int i, best = VIVBUF_DEF_INTERVAL;
+	unsigned int best;
 
 	if (parm->type != cap->queue.type)
 		return -EINVAL;
 
-	/* 0 (in either part) resets to the nominal interval */
-	if (tpf->numerator && tpf->denominator) {
-		u64 wanted = vivbuf_fract_to_ns(tpf);
-		u64 best_diff = U64_MAX;
-
-		for (i = 0; i < ARRAY_SIZE(vivbuf_intervals); i++) {
-			u64 ns = vivbuf_fract_to_ns(&vivbuf_intervals[i]);
-			u64 diff = ns > wanted ? ns - wanted : wanted - ns;
-
-			if (diff < best_diff) {
-				best_diff = diff;
-				best = i;
-			}
-		}
-	}
-
+	best = vivbuf_nearest_interval(&parm->parm.capture.timeperframe);
 	/* The producer picks it up at its next frame */
 	WRITE_ONCE(cap->interval, best);
 	return vivbuf_g_parm(file, priv, parm);
@@ -701,8 +488,8 @@ static int vivbuf_log_status(struct file *file, void *priv)
 	v4l2_info(&dev->v4l2_dev,
 		  "capture: %p4cc %ux%u, %u/%u s per frame, %s\n",
 		  &cap->fmt.pixelformat, cap->fmt.width, cap->fmt.height,
-		  vivbuf_intervals[cap->interval].numerator,
-		  vivbuf_intervals[cap->interval].denominator,
+		  vivbuf_interval(cap->interval)->numerator,
+		  vivbuf_interval(cap->interval)->denominator,
 		  vb2_is_streaming(&cap->queue) ? "streaming" : "idle");
 	v4l2_ctrl_handler_log_status(&cap->ctrl_handler, dev->v4l2_dev.name);
 	return 0;
@@ -710,8 +497,8 @@ static int vivbuf_log_status(struct file *file, void *priv)
 
 #define VIVBUF_COMMON_IOCTL_OPS						\
 	.vidioc_querycap = vivbuf_querycap,				\
-	.vidioc_enum_framesizes = vivbuf_enum_framesizes,		\
-	.vidioc_enum_frameintervals = vivbuf_enum_frameintervals,	\
+	.vidioc_enum_framesizes = vivbuf_cap_enum_framesizes,		\
+	.vidioc_enum_frameintervals = vivbuf_cap_enum_frameintervals,	\
 	.vidioc_g_parm = vivbuf_g_parm,					\
 	.vidioc_s_parm = vivbuf_s_parm,					\
 	.vidioc_enum_input = vivbuf_enum_input,				\
@@ -828,10 +615,9 @@ int vivbuf_capture_init(struct vivbuf_dev *dev, bool multiplanar,
 	spin_lock_init(&cap->queued_lock);
 	INIT_LIST_HEAD(&cap->queued);
 
-	cap->fmt.pixelformat = vivbuf_formats[0].fourcc;
 	cap->fmt.width = VIVBUF_DEF_WIDTH;
 	cap->fmt.height = VIVBUF_DEF_HEIGHT;
-	vivbuf_try_fmt(cap, &cap->fmt);
+	vivbuf_try_fmt(cap->multiplanar, &cap->fmt);
 	cap->interval = VIVBUF_DEF_INTERVAL;
 	cap->pattern = TPG_PAT_75_COLORBAR;
 

@@ -41,7 +41,9 @@ static void vivbuf_dev_release(struct v4l2_device *v4l2_dev)
 	struct vivbuf_dev *dev = container_of(v4l2_dev, struct vivbuf_dev,
 					      v4l2_dev);
 
+	vivbuf_output_free(dev);
 	vivbuf_capture_free(dev);
+	vivbuf_loopback_destroy(&dev->loop);
 	v4l2_device_unregister(&dev->v4l2_dev);
 	kfree(dev);
 }
@@ -71,6 +73,7 @@ static int vivbuf_probe(struct platform_device *pdev)
 		return -ENOMEM;
 	dev->pdev = pdev;
 	dev->instance = pdev->id;
+	vivbuf_loopback_init(&dev->loop);
 	platform_set_drvdata(pdev, dev);
 
 	ret = v4l2_device_register(&pdev->dev, &dev->v4l2_dev);
@@ -82,17 +85,35 @@ static int vivbuf_probe(struct platform_device *pdev)
 	if (ret)
 		goto unregister_v4l2;
 
-	ret = vivbuf_capture_register(dev);
+	ret = vivbuf_output_init(dev, multiplanar[dev->instance], mem_types);
 	if (ret)
 		goto free_capture;
 
+	ret = vivbuf_capture_register(dev);
+	if (ret)
+		goto free_output;
+
+	ret = vivbuf_output_register(dev);
+	if (ret) {
+		/*
+		 * The capture node may be open already: undo as remove does,
+		 * the last reference frees the instance.
+		 */
+		vivbuf_capture_unregister(dev);
+		v4l2_device_put(&dev->v4l2_dev);
+		return ret;
+	}
+
 	return 0;
 
+free_output:
+	vivbuf_output_free(dev);
 free_capture:
 	vivbuf_capture_free(dev);
 unregister_v4l2:
 	v4l2_device_unregister(&dev->v4l2_dev);
 free_dev:
+	vivbuf_loopback_destroy(&dev->loop);
 	kfree(dev);
 	return ret;
 }
@@ -106,6 +127,7 @@ static void vivbuf_remove(struct platform_device *pdev)
 {
 	struct vivbuf_dev *dev = platform_get_drvdata(pdev);
 
+	vivbuf_output_unregister(dev);
 	vivbuf_capture_unregister(dev);
 	v4l2_device_put(&dev->v4l2_dev);
 }

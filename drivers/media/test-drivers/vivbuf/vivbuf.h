@@ -17,6 +17,10 @@
 #include <media/v4l2-device.h>
 #include <media/videobuf2-v4l2.h>
 
+#include "vivbuf-formats.h"
+#include "vivbuf-loopback.h"
+#include "vivbuf-output.h"
+
 #define VIVBUF_NAME		"vivbuf"
 #define VIVBUF_MAX_INSTANCES	8
 
@@ -29,9 +33,10 @@ struct platform_device;
 struct task_struct;
 
 /**
- * struct vivbuf_buffer - a capture buffer
+ * struct vivbuf_buffer - a buffer of a capture or output node
  * @vb: the vb2 buffer, must be first (vb2 allocates buf_struct_size)
- * @list: entry in &vivbuf_capture.queued while the driver owns the buffer
+ * @list: entry in the node's list of queued buffers while the driver owns
+ *	  the buffer
  */
 struct vivbuf_buffer {
 	struct vb2_v4l2_buffer vb;
@@ -78,12 +83,16 @@ struct vivbuf_capture {
  * @pdev: the platform device, also the DMA device of the vb2 queues
  * @instance: instance number, the platform device id
  * @cap: the capture node
+ * @out: the output node
+ * @loop: the loopback from @out to @cap
  */
 struct vivbuf_dev {
 	struct v4l2_device v4l2_dev;
 	struct platform_device *pdev;
 	unsigned int instance;
 	struct vivbuf_capture cap;
+	struct vivbuf_output out;
+	struct vivbuf_loopback loop;
 };
 
 int vivbuf_capture_init(struct vivbuf_dev *dev, bool multiplanar,
@@ -91,5 +100,7 @@ int vivbuf_capture_init(struct vivbuf_dev *dev, bool multiplanar,
 int vivbuf_capture_register(struct vivbuf_dev *dev);
 void vivbuf_capture_unregister(struct vivbuf_dev *dev);
 void vivbuf_capture_free(struct vivbuf_dev *dev);
+
+bool vivbuf_sleep_until(u64 deadline_ns);
 
 #endif /* _VIVBUF_H_ */
