@@ -167,8 +167,8 @@ static void check_node(unsigned int instance, uint32_t pixelformat,
 	      "maps +%llu but unmaps +%llu",
 	      (unsigned long long)(after.maps - before.maps),
 	      (unsigned long long)(after.unmaps - before.unmaps));
-	CHECK(after.cpu_copies == before.cpu_copies, "cpu_copies rose by %llu",
-	      (unsigned long long)(after.cpu_copies - before.cpu_copies));
+	CHECK(after.cpu_maps == before.cpu_maps, "cpu_maps rose by %llu",
+	      (unsigned long long)(after.cpu_maps - before.cpu_maps));
 
 	free_import_buf(&d, &small);
 	for (i = 0; i < NUM_BUFFERS; i++)
