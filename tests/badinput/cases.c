@@ -247,10 +247,13 @@ static int qbuf_with_fd(struct ctx *c, int plane, int fd)
 	for (p = 0; p < c->q->num_planes; p++) {
 		if (plane >= 0 && (int)p != plane)
 			continue;
-		if (c->q->mplane)
-			planes[p].m.fd = fd, planes[p].length = 0;
-		else
-			b.m.fd = fd, b.length = 0;
+		if (c->q->mplane) {
+			planes[p].m.fd = fd;
+			planes[p].length = 0;
+		} else {
+			b.m.fd = fd;
+			b.length = 0;
+		}
 	}
 	return qbuf_refused(c, &b);
 }
@@ -339,10 +342,13 @@ static int qbuf_small_dmabuf(struct ctx *c, uint32_t length)
 	      "plane %u is too small to shrink", last);
 	dmabufs_alloc(c->q, &small, -(long)page_size());
 	valid_buf(c, &b, planes, 0);
-	if (c->q->mplane)
-		planes[last].m.fd = small.fd[last], planes[last].length = length;
-	else
-		b.m.fd = small.fd[0], b.length = length;
+	if (c->q->mplane) {
+		planes[last].m.fd = small.fd[last];
+		planes[last].length = length;
+	} else {
+		b.m.fd = small.fd[0];
+		b.length = length;
+	}
 	ret = qbuf_refused(c, &b);
 	dmabufs_free(c->q, &small);
 	return ret;

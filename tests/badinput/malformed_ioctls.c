@@ -79,7 +79,6 @@ static void run_case(struct ctx *c, const struct bad_case *bc,
 	    (c->buf_caps & V4L2_BUF_CAP_SUPPORTS_ORPHANED_BUFS))
 		expect = 0;
 
-	what = "ok";
 	if (ret == -expect) {
 		what = "ok";
 	} else if (bc->core_errno && ret == -bc->core_errno) {
