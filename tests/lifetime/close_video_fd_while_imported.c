@@ -6,7 +6,8 @@
  * closed while streaming, without STREAMOFF or REQBUFS(0), its own mmaps of
  * the buffers still in place. The dma-bufs must stay fully usable: the
  * frames are there (dma-buf mmap = V4L2 mmap), writes through one view show
- * in the other, DMA_BUF_IOCTL_SYNC works, poll() says no fence is pending.
+ * in the other, DMA_BUF_IOCTL_SYNC works, poll() says no fence is pending,
+ * and a new vkms file can still import (attach and map) them.
  * Then the last holders go one by one, vkms last: the dma-bufs live until
  * vkms lets go, and afterwards the allocator holds nothing more than before.
  */
@@ -25,7 +26,7 @@ int main(void)
 	uint8_t *maps[LT_BUFFERS];
 	struct plane_map vmaps[LT_BUFFERS];
 	size_t sizes[LT_BUFFERS];
-	int fds[LT_BUFFERS], drm, ret;
+	int fds[LT_BUFFERS], drm, late_drm, ret;
 	struct node node;
 	struct vdev q;
 	unsigned int i;
@@ -72,6 +73,16 @@ int main(void)
 		      ((uint8_t *)vmaps[i].addr)[sizes[i] - 1] == POISON,
 		      "buffer %u: write through the dma-buf not in the V4L2 mmap", i);
 	}
+
+	/* A new importer can still attach and map the orphaned buffers. */
+	late_drm = vkms_open();
+	for (i = 0; i < LT_BUFFERS; i++)
+		vkms_gem_close(late_drm, vkms_import(late_drm, fds[i]));
+	close(late_drm);
+	CHECK(dmabuf_counter("attachments") - during.attachments == LT_BUFFERS,
+	      "a new vkms file attached %llu times to %u orphaned buffers",
+	      (unsigned long long)(dmabuf_counter("attachments") -
+				   during.attachments), LT_BUFFERS);
 
 	/* The application lets go; vkms's imports keep the dma-bufs. */
 	for (i = 0; i < LT_BUFFERS; i++) {
