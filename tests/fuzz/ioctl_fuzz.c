@@ -271,6 +271,16 @@ static void fill_buffer(struct v4l2_buffer *b, struct v4l2_plane *planes,
 			if (memory == V4L2_MEMORY_DMABUF)
 				planes[i].m.fd = some_dmabuf_fd(false);
 		}
+		/*
+		 * 6.12's vb2 core leaks its reference on the dma-bufs of the
+		 * planes after one that the allocator refuses (too small for
+		 * the length claimed): a mainline bug the fuzzer would report
+		 * as our leak. Lengths 0 (the dma-buf's own size) on all but
+		 * the last plane keep every refusal where the core unwinds.
+		 */
+		if (memory == V4L2_MEMORY_DMABUF)
+			for (i = 0; i + 1 < b->length && i < VIDEO_MAX_PLANES; i++)
+				planes[i].length = 0;
 		if (chance(2))
 			b->m.planes = NULL;	/* EFAULT path */
 	} else {
