@@ -6,7 +6,12 @@
 #   make check         build everything and run the test suites in the test machine
 #   make check SUITE=uapi   one suite
 #   make lint          checkpatch --strict and sparse on the kernel code
-#   make install       install the modules into KDIR's kernel (real hardware)
+#   make install       modules (KDIR: the running kernel by default), the
+#                      GStreamer plugin and kms-grab; DESTDIR and PREFIX apply
+#   make dkms-install  the module sources into /usr/src, built by DKMS for
+#                      every installed kernel
+#   make kernel-patch KSRC=/path/to/linux   a patch that adds the modules to a
+#                      kernel tree (written to KERNEL_PATCH)
 #
 # KDIR defaults to the project's cached test kernel (tests/vm/kernel.sh builds
 # it on first use); KDIR=/lib/modules/$(uname -r)/build builds for the running
@@ -14,6 +19,13 @@
 
 KDIR ?=
 SUITE ?=
+PREFIX ?= /usr/local
+DESTDIR ?=
+KSRC ?=
+KERNEL_PATCH ?= build/v4l2-dmabuf.patch
+DKMS_VERSION = $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
+# The running kernel, for what is installed on this machine.
+running_kdir = $(if $(KDIR),$(KDIR),/lib/modules/$$(uname -r)/build)
 
 # The test kernel's build directory, built and cached on first use.
 resolve_kdir = $(if $(KDIR),$(KDIR),$$(tests/vm/kernel.sh)/build)
@@ -22,7 +34,8 @@ KERNEL_SOURCES = $(shell find drivers include -name '*.[ch]' ! -name '*.mod.c' !
 # The compat header exists to test LINUX_VERSION_CODE; it is not sent upstream.
 COMPAT_HEADERS = $(wildcard include/media/*-compat.h)
 
-.PHONY: all modules check demo bench lint clean install
+.PHONY: all modules check demo bench lint clean install \
+	install-modules install-plugin install-tools dkms-install dkms-uninstall kernel-patch
 
 all: modules
 
@@ -46,9 +59,43 @@ bench:
 	@echo "make bench: not implemented yet (issue 10: benchmarks against the anchors)." >&2
 	@exit 1
 
-install:
-	@kdir="$(if $(KDIR),$(KDIR),/lib/modules/$$(uname -r)/build)" && \
-	  $(MAKE) -C "$$kdir" M=$(CURDIR) modules modules_install
+install: install-modules install-plugin install-tools
+
+install-modules:
+	@kdir="$(running_kdir)" && $(MAKE) -C "$$kdir" M=$(CURDIR) modules && \
+	  $(MAKE) -C "$$kdir" M=$(CURDIR) $(if $(DESTDIR),INSTALL_MOD_PATH=$(DESTDIR)) modules_install
+
+# For this machine's GStreamer (1.22 or newer), into its plugin directory.
+install-plugin:
+	@pkg-config --exists 'gstreamer-video-1.0 >= 1.22' 'gstreamer-allocators-1.0 >= 1.22' || \
+	  { echo "install-plugin: needs GStreamer 1.22 or newer and its headers:" \
+	    "apt-get install meson ninja-build libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev" >&2; exit 1; }
+	@[ -f build/gst-plugin-host/build.ninja ] || meson setup build/gst-plugin-host gst-plugin
+	@ninja -C build/gst-plugin-host
+	@meson install -C build/gst-plugin-host $(if $(DESTDIR),--destdir $(DESTDIR))
+
+install-tools:
+	@$(MAKE) -s -C tests/tools
+	install -D -m 0755 build/tests/tools/kms-grab $(DESTDIR)$(PREFIX)/bin/kms-grab
+
+# DKMS builds the modules for the running kernel and every kernel installed
+# later (AUTOINSTALL); needs root, dkms and the kernel headers.
+dkms-install:
+	@command -v dkms > /dev/null || { echo "dkms-install: install dkms first (apt-get install dkms)" >&2; exit 1; }
+	-@dkms remove -m v4l2-dmabuf -v $(DKMS_VERSION) --all > /dev/null 2>&1
+	@packaging/dkms-tree.sh /usr/src/v4l2-dmabuf-$(DKMS_VERSION)
+	dkms install -m v4l2-dmabuf -v $(DKMS_VERSION)
+
+dkms-uninstall:
+	dkms remove -m v4l2-dmabuf -v $(DKMS_VERSION) --all
+	rm -rf /usr/src/v4l2-dmabuf-$(DKMS_VERSION)
+
+kernel-patch:
+	@[ -n "$(KSRC)" ] || { echo "make kernel-patch KSRC=/path/to/linux: the kernel tree to patch" >&2; exit 2; }
+	@mkdir -p $(dir $(KERNEL_PATCH))
+	@packaging/kernel-patch.sh "$(KSRC)" "$(KERNEL_PATCH)"
+	@echo "$(KERNEL_PATCH): apply with: cd $(KSRC) && git apply $(abspath $(KERNEL_PATCH))" \
+	  "(or patch -p1), then enable CONFIG_VIDEO_VIVBUF"
 
 clean:
 	@kdir="$(if $(KDIR),$(KDIR),$$(ls -d $${V4L2DMABUF_CACHE:-$$HOME/.cache/v4l2-dmabuf}/kernel-*/build 2>/dev/null | head -n1))"; \

@@ -11,6 +11,8 @@ packages=(
 	qemu-system-x86 debootstrap util-linux coreutils
 	# host-built test programs and tools
 	pkgconf libdrm-dev libpng-dev
+	# packaging tests (suite pkg): DKMS and patch for the in-tree build
+	dkms patch git
 )
 
 missing=()
