@@ -34,10 +34,14 @@ KERNEL_SOURCES = $(shell find drivers include -name '*.[ch]' ! -name '*.mod.c' !
 # The compat header exists to test LINUX_VERSION_CODE; it is not sent upstream.
 COMPAT_HEADERS = $(wildcard include/media/*-compat.h)
 
-.PHONY: all modules check demo bench lint clean install \
+.PHONY: all modules examples check demo bench lint clean install \
 	install-modules install-plugin install-tools dkms-install dkms-uninstall kernel-patch
 
-all: modules
+all: modules examples
+
+# The README's C examples: built with everything, so they cannot rot.
+examples:
+	@$(MAKE) -s -C docs/examples
 
 modules:
 	@kdir="$(resolve_kdir)" && $(MAKE) -C "$$kdir" M=$(CURDIR) modules
