@@ -5,6 +5,8 @@
 #   make               build the kernel modules (KDIR: the test kernel by default)
 #   make check         build everything and run the test suites in the test machine
 #   make check SUITE=uapi   one suite
+#   make demo          vivbuf -> v4l2dmabufsrc -> kmssink in the test machine
+#   make demo DEMO=fences   the same, reporting the implicit fences
 #   make lint          checkpatch --strict and sparse on the kernel code
 #   make install       modules (KDIR: the running kernel by default), the
 #                      GStreamer plugin and kms-grab; DESTDIR and PREFIX apply
@@ -19,6 +21,7 @@
 
 KDIR ?=
 SUITE ?=
+DEMO ?= basic
 PREFIX ?= /usr/local
 DESTDIR ?=
 KSRC ?=
@@ -56,8 +59,7 @@ lint:
 	  $(MAKE) -C "$$kdir" M=$(CURDIR) C=2 modules
 
 demo:
-	@echo "make demo: not implemented yet (issue 8: vivbuf -> v4l2dmabufsrc -> kmssink)." >&2
-	@exit 1
+	@demo/run $(DEMO) $(DEMO_SECONDS)
 
 bench:
 	@echo "make bench: not implemented yet (issue 10: benchmarks against the anchors)." >&2
