@@ -11,11 +11,14 @@
 # four entries: videobuf2's Kconfig and Makefile, test-drivers' Kconfig and
 # Makefile. The out-of-tree Makefiles say obj-m (the out-of-tree build has
 # no Kconfig); in the patch they say obj-$(CONFIG_...).
+# shellcheck disable=SC2016 # $(CONFIG_...) is make's, written literally
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 die() { printf 'kernel-patch: %s\n' "$*" >&2; exit 1; }
 
-[ $# -ge 1 ] && [ $# -le 2 ] || die "usage: packaging/kernel-patch.sh KSRC [OUT]"
+if [ $# -lt 1 ] || [ $# -gt 2 ]; then
+	die "usage: packaging/kernel-patch.sh KSRC [OUT]"
+fi
 ksrc=$1 out=${2:-/dev/stdout}
 vb2=drivers/media/common/videobuf2
 tdrv=drivers/media/test-drivers
