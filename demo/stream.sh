@@ -24,6 +24,13 @@ fps_field() {
 	echo "$1" | sed -n "s/.*$2: \\([0-9.]*\\).*/\\1/p"
 }
 
+# fps_show MESSAGE NAME: the same for people, "n/a" when the message has
+# no such field (fpsdisplaysink words it differently once it drops).
+fps_show() {
+	v=$(fps_field "$1" "$2")
+	echo "${v:-n/a}"
+}
+
 # CPU ticks (user + system) of process PID so far; empty once it is gone.
 proc_ticks() {
 	awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null
@@ -60,7 +67,7 @@ sample() {
 		progress "$(($(date +%s) - start)) s: starting the pipeline"
 	else
 		progress "$(($(date +%s) - start)) s: ${rendered} frames on screen," \
-			"$(fps_field "$msg" dropped) dropped by the sink, $(fps_field "$msg" current) fps;" \
+			"$(fps_show "$msg" dropped) dropped by the sink, $(fps_show "$msg" current) fps;" \
 			"vkms attached to vivbuf's dma-bufs: $vkms_attached; plane shows vivbuf's frame: $shown"
 	fi
 }
