@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# dkms.conf works: DKMS adds and builds both modules for the test kernel
-# from exactly the tree `make dkms-install` puts in /usr/src
+# dkms.conf works: DKMS adds, builds and installs both modules for the
+# test kernel from exactly the tree `make dkms-install` puts in /usr/src
 # (packaging/dkms-tree.sh). Private DKMS, source and install trees in a
 # temporary directory: nothing on the host changes. Runs on the host.
 set -uo pipefail
@@ -34,14 +34,19 @@ dkms build -m v4l2-dmabuf -v "$version" -k "$release" --kernelsourcedir "$kdir" 
 	tail -n 30 "$tmp/dkms/v4l2-dmabuf/$version/build/make.log" 2>/dev/null
 	fail "dkms build failed for $release"
 }
+# Install into the private tree: where DEST_MODULE_LOCATION puts them.
+mkdir -p "$tmp/install/$release"
+dkms install -m v4l2-dmabuf -v "$version" -k "$release" --kernelsourcedir "$kdir" \
+	--no-depmod "${trees[@]}" > "$tmp/install.log" 2>&1 ||
+	{ cat "$tmp/install.log"; fail "dkms install failed for $release"; }
 status=$(dkms status -m v4l2-dmabuf -v "$version" -k "$release" "${trees[@]}" 2>&1)
 echo "# dkms status: $status"
-case $status in *": built"*) ;; *) fail "dkms does not report the modules built" ;; esac
+case $status in *": installed"*) ;; *) fail "dkms does not report the modules installed" ;; esac
 for m in videobuf2-dmabuf vivbuf; do
 	# (compressed, .ko.xz or .ko.zst, when the kernel compresses modules)
-	ko=$(find "$tmp/dkms/v4l2-dmabuf/$version/$release" -name "$m.ko*" | head -n 1)
-	[ -n "$ko" ] || fail "dkms built no $m.ko"
+	ko=$(find "$tmp/install/$release/updates/dkms" -name "$m.ko*" | head -n 1)
+	[ -n "$ko" ] || fail "dkms installed no $m.ko in updates/dkms"
 	v=$(modinfo -F vermagic "$ko")
 	[ "${v%% *}" = "$release" ] || fail "$m.ko is built for '${v%% *}', not $release"
-	echo "# $m.ko: $v"
+	echo "# ${ko#"$tmp/install/"}: $v"
 done
