@@ -8,10 +8,16 @@
 #   make check         build everything and run the test suites in the test machine
 #   make check SUITE=uapi   one suite
 #   make fuzz DURATION=600  the ioctl fuzzer for longer than make check's 90 s
+#   make demo          vivbuf -> v4l2dmabufsrc -> kmssink in the test machine
+#   make demo DEMO=fences   the same, reporting the implicit fences
 #   make lint          checkpatch --strict, kernel-doc and sparse on the kernel
 #                      code, gst-indent and cppcheck on the userspace C
-#   make install       install the modules into KDIR's kernel and the plugin
-#                      into the host GStreamer's plugin directory (real hardware)
+#   make install       modules (KDIR: the running kernel by default), the
+#                      GStreamer plugin and kms-grab; DESTDIR and PREFIX apply
+#   make dkms-install  the module sources into /usr/src, built by DKMS for
+#                      every installed kernel
+#   make kernel-patch KSRC=/path/to/linux   a patch that adds the modules to a
+#                      kernel tree (written to KERNEL_PATCH)
 #
 # KDIR defaults to the project's cached test kernel (tests/vm/kernel.sh builds
 # it on first use); KDIR=/lib/modules/$(uname -r)/build builds for the running
@@ -20,15 +26,28 @@
 KDIR ?=
 SUITE ?=
 DURATION ?= 600
+DEMO ?= basic
+PREFIX ?= /usr/local
+DESTDIR ?=
+KSRC ?=
+KERNEL_PATCH ?= build/v4l2-dmabuf.patch
+DKMS_VERSION = $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
+# The running kernel, for what is installed on this machine.
+running_kdir = $(if $(KDIR),$(KDIR),/lib/modules/$$(uname -r)/build)
 
 # The test kernel's build directory, built and cached on first use.
 resolve_kdir = $(if $(KDIR),$(KDIR),$$(tests/vm/kernel.sh)/build)
 
 GST_BUILD = build/gst-plugin-host
 
-.PHONY: all modules gst-plugin check fuzz demo bench lint clean install
+.PHONY: all modules gst-plugin examples check fuzz demo bench lint clean install \
+	install-modules install-plugin install-tools dkms-install dkms-uninstall kernel-patch
 
-all: modules gst-plugin
+all: modules gst-plugin examples
+
+# The README's C examples: built with everything, so they cannot rot.
+examples:
+	@$(MAKE) -s -C docs/examples
 
 modules:
 	@kdir="$(resolve_kdir)" && $(MAKE) -C "$$kdir" M=$(CURDIR) modules
@@ -49,18 +68,49 @@ lint:
 	@kdir="$(resolve_kdir)" && tests/lint "$$kdir"
 
 demo:
-	@echo "make demo: not implemented yet (issue 8: vivbuf -> v4l2dmabufsrc -> kmssink)." >&2
-	@exit 1
+	@demo/run $(DEMO) $(DEMO_SECONDS)
 
 bench:
 	@echo "make bench: not implemented yet (issue 10: benchmarks against the anchors)." >&2
 	@exit 1
 
-install:
-	@kdir="$(if $(KDIR),$(KDIR),/lib/modules/$$(uname -r)/build)" && \
-	  $(MAKE) -C "$$kdir" M=$(CURDIR) modules modules_install
-	$(MAKE) gst-plugin
-	meson install -C $(GST_BUILD)
+install: install-modules install-plugin install-tools
+
+install-modules:
+	@kdir="$(running_kdir)" && $(MAKE) -C "$$kdir" M=$(CURDIR) modules && \
+	  $(MAKE) -C "$$kdir" M=$(CURDIR) $(if $(DESTDIR),INSTALL_MOD_PATH=$(DESTDIR)) modules_install
+
+# For this machine's GStreamer (1.22 or newer), into its plugin directory.
+install-plugin:
+	@pkg-config --exists 'gstreamer-video-1.0 >= 1.22' 'gstreamer-allocators-1.0 >= 1.22' || \
+	  { echo "install-plugin: needs GStreamer 1.22 or newer and its headers:" \
+	    "apt-get install meson ninja-build libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev" >&2; exit 1; }
+	@[ -f build/gst-plugin-host/build.ninja ] || meson setup build/gst-plugin-host gst-plugin
+	@ninja -C build/gst-plugin-host
+	@meson install -C build/gst-plugin-host $(if $(DESTDIR),--destdir $(DESTDIR))
+
+install-tools:
+	@$(MAKE) -s -C tests/tools
+	install -D -m 0755 build/tests/tools/kms-grab $(DESTDIR)$(PREFIX)/bin/kms-grab
+
+# DKMS builds the modules for the running kernel and every kernel installed
+# later (AUTOINSTALL); needs root, dkms and the kernel headers.
+dkms-install:
+	@command -v dkms > /dev/null || { echo "dkms-install: install dkms first (apt-get install dkms)" >&2; exit 1; }
+	-@dkms remove -m v4l2-dmabuf -v $(DKMS_VERSION) --all > /dev/null 2>&1
+	@packaging/dkms-tree.sh /usr/src/v4l2-dmabuf-$(DKMS_VERSION)
+	dkms install -m v4l2-dmabuf -v $(DKMS_VERSION)
+
+dkms-uninstall:
+	dkms remove -m v4l2-dmabuf -v $(DKMS_VERSION) --all
+	rm -rf /usr/src/v4l2-dmabuf-$(DKMS_VERSION)
+
+kernel-patch:
+	@[ -n "$(KSRC)" ] || { echo "make kernel-patch KSRC=/path/to/linux: the kernel tree to patch" >&2; exit 2; }
+	@mkdir -p $(dir $(KERNEL_PATCH))
+	@packaging/kernel-patch.sh "$(KSRC)" "$(KERNEL_PATCH)"
+	@echo "$(KERNEL_PATCH): apply with: cd $(KSRC) && git apply $(abspath $(KERNEL_PATCH))" \
+	  "(or patch -p1), then enable CONFIG_VIDEO_VIVBUF"
 
 clean:
 	@kdir="$(if $(KDIR),$(KDIR),$$(ls -d $${V4L2DMABUF_CACHE:-$$HOME/.cache/v4l2-dmabuf}/kernel-*/build 2>/dev/null | head -n1))"; \
