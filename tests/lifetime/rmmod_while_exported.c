@@ -34,7 +34,7 @@ int main(void)
 	uint32_t handles[LT_BUFFERS];
 	size_t sizes[LT_BUFFERS];
 	int fds[LT_BUFFERS], drm, ret;
-	uint64_t sums[LT_BUFFERS];
+	uint64_t sums[LT_BUFFERS] = { 0 };
 	struct node node;
 	struct vdev q;
 	unsigned int i;
