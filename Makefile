@@ -65,7 +65,7 @@ fuzz:
 	  CHECK_TIMEOUT=$$(($(DURATION) + 900)) tests/check fuzz
 
 lint:
-	@kdir="$(resolve_kdir)" && tests/lint "$$kdir"
+	@kdir="$(resolve_kdir)" && tests/lint/gates "$$kdir"
 
 demo:
 	@demo/run $(DEMO) $(DEMO_SECONDS)

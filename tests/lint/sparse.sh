@@ -1,0 +1,4 @@
+#!/bin/sh
+# make lint's sparse gate, against the test kernel (tests/lint/gates).
+kernel=$(tests/vm/kernel.sh) || exit 1
+exec tests/lint/gates "$kernel/build" sparse
