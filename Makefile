@@ -7,6 +7,8 @@
 #   make gst-plugin    the plugin alone, in build/gst-plugin-host
 #   make check         build everything and run the test suites in the test machine
 #   make check SUITE=uapi   one suite
+#   make bench         zero-copy against the anchors, measured in the test
+#                      machine: build/bench/results.md and .json (bench/)
 #   make lint          checkpatch --strict, kernel-doc and sparse on the kernel
 #                      code, gst-indent and cppcheck on the userspace C
 #   make install       install the modules into KDIR's kernel and the plugin
@@ -46,9 +48,12 @@ demo:
 	@echo "make demo: not implemented yet (issue 8: vivbuf -> v4l2dmabufsrc -> kmssink)." >&2
 	@exit 1
 
+# Not part of check: one long guest run. Its knobs are variables, from the
+# command line or the environment (make passes both on), e.g. a quick run:
+#   make bench REPS=1 SIZES=1280x720 N1=10 N2=40 SCALE=
+# bench/run lists them all; bench/README.md says how to read the results.
 bench:
-	@echo "make bench: not implemented yet (issue 10: benchmarks against the anchors)." >&2
-	@exit 1
+	@bench/run
 
 install:
 	@kdir="$(if $(KDIR),$(KDIR),/lib/modules/$$(uname -r)/build)" && \

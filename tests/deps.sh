@@ -16,6 +16,8 @@ packages=(
 	# the GStreamer plugin, also built against the host's GStreamer
 	meson ninja-build libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
 	gstreamer1.0-tools
+	# make bench formats its results (bench/format)
+	python3
 )
 
 missing=()
