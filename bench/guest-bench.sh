@@ -109,7 +109,9 @@ drops() {
 
 # stuck_watchdog NAME: a pipeline that outlives its timeout's SIGKILL is
 # stuck in the kernel: say so, with its kernel stack and the blocked tasks
-# (sysrq w, into the kernel log), instead of waiting silently.
+# (sysrq w, into the kernel log), and power the guest off, since nothing
+# after it could run (the host then reports a guest that died; runs.tsv
+# keeps the runs before it).
 stuck_watchdog() {
 	trap 'kill $w_sleep 2>/dev/null; exit 0' TERM
 	sleep $((RUN_TIMEOUT + 30)) &
@@ -121,6 +123,9 @@ stuck_watchdog() {
 		cat "/proc/$w_pid/stack"
 	done
 	echo w > /proc/sysrq-trigger
+	sync
+	sleep 5
+	echo o > /proc/sysrq-trigger
 }
 
 # measure KIND SIZE ROW STREAMS REP N FPS GST-ARG...: runs the pipeline
