@@ -18,6 +18,8 @@ packages=(
 	gstreamer1.0-tools
 	# packaging tests (suite pkg): DKMS and patch for the in-tree build
 	dkms patch git
+	# make bench formats its results (bench/format)
+	python3
 )
 
 missing=()
