@@ -40,16 +40,14 @@ expect_compliance() {
 }
 
 # vivbuf_node INSTANCE: the capture node of vivbuf instance INSTANCE
-# (platform device vivbuf.INSTANCE).
+# (platform device vivbuf.INSTANCE; its other nodes have other names).
 vivbuf_node() {
-	for n in /sys/class/video4linux/video*; do
-		[ -e "$n/device" ] || continue
-		if [ "$(basename "$(readlink -f "$n/device")")" = "vivbuf.$1" ]; then
-			echo "/dev/${n##*/}"
-			return 0
-		fi
-	done
-	return 1
+	video_node "^vivbuf capture $1\$"
+}
+
+# vivbuf_m2m_node INSTANCE: the memory-to-memory node of instance INSTANCE.
+vivbuf_m2m_node() {
+	video_node "^vivbuf m2m $1\$"
 }
 
 # compliance_zero LOG: v4l2-compliance must report no failure and no warning.

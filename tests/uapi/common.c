@@ -93,8 +93,19 @@ int xioctl(int fd, unsigned long request, void *arg)
 
 /* ---- device ---------------------------------------------------------- */
 
-static bool is_vivbuf_instance(int fd, unsigned int instance,
-			       struct v4l2_capability *caps)
+/* The capabilities of the node, not of the whole device */
+static uint32_t node_caps(const struct v4l2_capability *caps)
+{
+	return caps->capabilities & V4L2_CAP_DEVICE_CAPS ?
+	       caps->device_caps : caps->capabilities;
+}
+
+/*
+ * Is @fd a vivbuf node of @instance with a bit of @node_caps_mask? An
+ * instance has several nodes (capture, m2m) sharing driver and bus_info.
+ */
+static bool is_vivbuf_node(int fd, unsigned int instance, uint32_t node_caps_mask,
+			   struct v4l2_capability *caps)
 {
 	char bus_info[32];
 
@@ -103,10 +114,14 @@ static bool is_vivbuf_instance(int fd, unsigned int instance,
 		return false;
 	snprintf(bus_info, sizeof(bus_info), "platform:vivbuf-%u", instance);
 	return !strcmp((const char *)caps->driver, "vivbuf") &&
-	       !strcmp((const char *)caps->bus_info, bus_info);
+	       !strcmp((const char *)caps->bus_info, bus_info) &&
+	       (node_caps(caps) & node_caps_mask);
 }
 
-int vdev_find(unsigned int instance, char *path, size_t path_len)
+#define CAPTURE_CAPS	(V4L2_CAP_VIDEO_CAPTURE | V4L2_CAP_VIDEO_CAPTURE_MPLANE)
+
+int vdev_find_node(unsigned int instance, uint32_t node_caps_mask,
+		   char *path, size_t path_len)
 {
 	struct v4l2_capability caps;
 	struct dirent *de;
@@ -124,11 +139,16 @@ int vdev_find(unsigned int instance, char *path, size_t path_len)
 		fd = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
 		if (fd < 0)
 			continue;
-		found = is_vivbuf_instance(fd, instance, &caps);
+		found = is_vivbuf_node(fd, instance, node_caps_mask, &caps);
 		close(fd);
 	}
 	closedir(dir);
 	return found ? 0 : -ENODEV;
+}
+
+int vdev_find(unsigned int instance, char *path, size_t path_len)
+{
+	return vdev_find_node(instance, CAPTURE_CAPS, path, path_len);
 }
 
 void vdev_open(struct vdev *d, unsigned int instance)
@@ -144,11 +164,10 @@ void vdev_open(struct vdev *d, unsigned int instance)
 
 	d->fd = open(d->path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
 	CHECK(d->fd >= 0, "open %s", d->path);
-	CHECK(is_vivbuf_instance(d->fd, instance, &d->caps),
+	CHECK(is_vivbuf_node(d->fd, instance, CAPTURE_CAPS, &d->caps),
 	      "%s changed identity", d->path);
 
-	caps = d->caps.capabilities & V4L2_CAP_DEVICE_CAPS ?
-	       d->caps.device_caps : d->caps.capabilities;
+	caps = node_caps(&d->caps);
 	CHECK(caps & V4L2_CAP_STREAMING, "%s: no V4L2_CAP_STREAMING (caps %#x)",
 	      d->path, caps);
 	if (caps & V4L2_CAP_VIDEO_CAPTURE_MPLANE) {

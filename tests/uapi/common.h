@@ -126,7 +126,13 @@ struct import_buf {
 	size_t size[VIDEO_MAX_PLANES];
 };
 
-/* Device: find, open, configure. */
+/*
+ * Device: find, open, configure. vdev_find() and vdev_open() pick the
+ * capture node of a vivbuf instance; vdev_find_node() the node with any of
+ * the V4L2_CAP_* bits in @node_caps_mask (its device_caps).
+ */
+int vdev_find_node(unsigned int instance, uint32_t node_caps_mask,
+		   char *path, size_t path_len);
 int vdev_find(unsigned int instance, char *path, size_t path_len);
 void vdev_open(struct vdev *d, unsigned int instance);
 void vdev_close(struct vdev *d);
