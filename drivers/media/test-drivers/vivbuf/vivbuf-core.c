@@ -86,6 +86,14 @@ static int vivbuf_probe(struct platform_device *pdev)
 	if (ret)
 		goto free_capture;
 
+	ret = vivbuf_m2m_register(dev, multiplanar[dev->instance], mem_types);
+	if (ret) {
+		/* The capture node may be open already: undo it as remove does */
+		vivbuf_capture_unregister(dev);
+		v4l2_device_put(&dev->v4l2_dev);
+		return ret;
+	}
+
 	return 0;
 
 free_capture:
@@ -106,6 +114,7 @@ static void vivbuf_remove(struct platform_device *pdev)
 {
 	struct vivbuf_dev *dev = platform_get_drvdata(pdev);
 
+	vivbuf_m2m_unregister(dev);
 	vivbuf_capture_unregister(dev);
 	v4l2_device_put(&dev->v4l2_dev);
 }

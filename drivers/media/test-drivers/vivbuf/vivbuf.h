@@ -27,6 +27,7 @@
 
 struct platform_device;
 struct task_struct;
+struct vivbuf_m2m;
 
 /**
  * struct vivbuf_buffer - a capture buffer
@@ -78,12 +79,14 @@ struct vivbuf_capture {
  * @pdev: the platform device, also the DMA device of the vb2 queues
  * @instance: instance number, the platform device id
  * @cap: the capture node
+ * @m2m: the memory-to-memory node, NULL without one (vivbuf-m2m.c)
  */
 struct vivbuf_dev {
 	struct v4l2_device v4l2_dev;
 	struct platform_device *pdev;
 	unsigned int instance;
 	struct vivbuf_capture cap;
+	struct vivbuf_m2m *m2m;
 };
 
 int vivbuf_capture_init(struct vivbuf_dev *dev, bool multiplanar,
@@ -91,5 +94,9 @@ int vivbuf_capture_init(struct vivbuf_dev *dev, bool multiplanar,
 int vivbuf_capture_register(struct vivbuf_dev *dev);
 void vivbuf_capture_unregister(struct vivbuf_dev *dev);
 void vivbuf_capture_free(struct vivbuf_dev *dev);
+
+int vivbuf_m2m_register(struct vivbuf_dev *dev, bool multiplanar,
+			unsigned int mem_types);
+void vivbuf_m2m_unregister(struct vivbuf_dev *dev);
 
 #endif /* _VIVBUF_H_ */
