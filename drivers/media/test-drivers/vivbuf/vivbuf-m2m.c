@@ -348,8 +348,13 @@ static void vivbuf_m2m_finish_job(struct vivbuf_m2m *m2m,
 	/* Timestamp, timecode, field and frame flags go with the frame */
 	v4l2_m2m_buf_copy_metadata(src, dst, true);
 
-	vb2_dmabuf_buffer_done(&src->vb2_buf, state);
+	/*
+	 * The destination first: an application that sees a source buffer
+	 * done then finds its frame done too (v4l2-compliance's m2m loop
+	 * counts on that to end).
+	 */
 	vb2_dmabuf_buffer_done(&dst->vb2_buf, state);
+	vb2_dmabuf_buffer_done(&src->vb2_buf, state);
 	v4l2_m2m_job_finish(m2m->m2m_dev, ctx->fh.m2m_ctx);
 }
 
