@@ -31,7 +31,7 @@ compliance_bounded() {
 reload_vivbuf
 
 for i in 0 1; do
-	m2m=$(vivbuf_m2m_node $i) || fail "no vivbuf m2m $i node"
+	m2m=$(video_node "^vivbuf m2m $i\$") || fail "no vivbuf m2m $i node"
 	cap=$(vivbuf_node $i) || fail "no vivbuf capture $i node"
 
 	compliance_bounded /tmp/m2m$i.log -d "$m2m" -s -f
