@@ -94,17 +94,25 @@ static int vivbuf_probe(struct platform_device *pdev)
 		goto free_output;
 
 	ret = vivbuf_output_register(dev);
-	if (ret) {
-		/*
-		 * The capture node may be open already: undo as remove does,
-		 * the last reference frees the instance.
-		 */
-		vivbuf_capture_unregister(dev);
-		v4l2_device_put(&dev->v4l2_dev);
-		return ret;
-	}
+	if (ret)
+		goto unregister_capture;
+
+	ret = vivbuf_m2m_register(dev, multiplanar[dev->instance], mem_types);
+	if (ret)
+		goto unregister_output;
 
 	return 0;
+
+unregister_output:
+	vivbuf_output_unregister(dev);
+unregister_capture:
+	/*
+	 * The nodes may be open already: undo as remove does, the last
+	 * reference frees the instance.
+	 */
+	vivbuf_capture_unregister(dev);
+	v4l2_device_put(&dev->v4l2_dev);
+	return ret;
 
 free_output:
 	vivbuf_output_free(dev);
@@ -127,6 +135,7 @@ static void vivbuf_remove(struct platform_device *pdev)
 {
 	struct vivbuf_dev *dev = platform_get_drvdata(pdev);
 
+	vivbuf_m2m_unregister(dev);
 	vivbuf_output_unregister(dev);
 	vivbuf_capture_unregister(dev);
 	v4l2_device_put(&dev->v4l2_dev);

@@ -31,6 +31,7 @@
 
 struct platform_device;
 struct task_struct;
+struct vivbuf_m2m;
 
 /**
  * struct vivbuf_buffer - a buffer of a capture or output node
@@ -85,6 +86,7 @@ struct vivbuf_capture {
  * @cap: the capture node
  * @out: the output node
  * @loop: the loopback from @out to @cap
+ * @m2m: the memory-to-memory node, NULL without one (vivbuf-m2m.c)
  */
 struct vivbuf_dev {
 	struct v4l2_device v4l2_dev;
@@ -93,6 +95,7 @@ struct vivbuf_dev {
 	struct vivbuf_capture cap;
 	struct vivbuf_output out;
 	struct vivbuf_loopback loop;
+	struct vivbuf_m2m *m2m;
 };
 
 int vivbuf_capture_init(struct vivbuf_dev *dev, bool multiplanar,
@@ -102,5 +105,8 @@ void vivbuf_capture_unregister(struct vivbuf_dev *dev);
 void vivbuf_capture_free(struct vivbuf_dev *dev);
 
 bool vivbuf_sleep_until(u64 deadline_ns);
+int vivbuf_m2m_register(struct vivbuf_dev *dev, bool multiplanar,
+			unsigned int mem_types);
+void vivbuf_m2m_unregister(struct vivbuf_dev *dev);
 
 #endif /* _VIVBUF_H_ */
