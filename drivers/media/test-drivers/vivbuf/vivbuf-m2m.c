@@ -47,6 +47,14 @@
  */
 #define VIVBUF_M2M_JOB_NS	(NSEC_PER_SEC / 30)
 
+/*
+ * A job starts this long after it is scheduled, as a hardware transaction
+ * would take time: back-to-back completions with none would have
+ * applications (v4l2-compliance's m2m streaming loop among them) see
+ * several frames finish between two polls, which no real device does.
+ */
+#define VIVBUF_M2M_TRANSACTION_MS	10
+
 static bool vivbuf_m2m_enabled = true;
 module_param_named(m2m, vivbuf_m2m_enabled, bool, 0444);
 MODULE_PARM_DESC(m2m,
@@ -297,7 +305,8 @@ static void vivbuf_m2m_device_run(void *priv)
 	vb2_dmabuf_buf_queued(&src->vb2_buf, VIVBUF_M2M_JOB_NS);
 	vb2_dmabuf_buf_queued(&dst->vb2_buf, VIVBUF_M2M_JOB_NS);
 
-	queue_delayed_work(m2m->wq, &m2m->work, 0);
+	queue_delayed_work(m2m->wq, &m2m->work,
+			   msecs_to_jiffies(VIVBUF_M2M_TRANSACTION_MS));
 }
 
 /*
