@@ -19,7 +19,9 @@
  * The second form converts a raw frame (e.g. one captured with v4l2-ctl)
  * with the same code, so two PNGs of the same pixels are byte-identical and
  * tests compare them with cmp. FOURCC is a DRM fourcc: XR24, AR24, XB24,
- * AB24 or RG16. Only the colour channels are kept (X/alpha is dropped).
+ * AB24, BX24 (V4L2's XRGB32, which vkms cannot scan out but vivbuf's m2m
+ * node writes) or RG16. Only the colour channels are kept (X/alpha is
+ * dropped).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -57,6 +59,7 @@ static unsigned int bytes_per_pixel(uint32_t fourcc)
 	case DRM_FORMAT_ARGB8888:
 	case DRM_FORMAT_XBGR8888:
 	case DRM_FORMAT_ABGR8888:
+	case DRM_FORMAT_BGRX8888:
 		return 4;
 	case DRM_FORMAT_RGB565:
 		return 2;
@@ -79,6 +82,9 @@ static void to_rgb(const struct frame *f, uint32_t x, const uint8_t *row,
 	case DRM_FORMAT_XBGR8888:	/* bytes R G B x */
 	case DRM_FORMAT_ABGR8888:
 		rgb[0] = p[0], rgb[1] = p[1], rgb[2] = p[2];
+		break;
+	case DRM_FORMAT_BGRX8888:	/* little-endian B:G:R:x, bytes x R G B */
+		rgb[0] = p[1], rgb[1] = p[2], rgb[2] = p[3];
 		break;
 	case DRM_FORMAT_RGB565:
 		v = p[0] | p[1] << 8;
