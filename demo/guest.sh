@@ -7,15 +7,20 @@
 # copied, if vkms did not attach to vivbuf's dma-bufs or if the plane did
 # not show vivbuf's frame.
 #
-#   demo/guest.sh [basic|fences] [SECONDS]
+#   demo/guest.sh [basic|fences|loopback] [SECONDS]
 #
 # fences: the same run with videobuf2-dmabuf's implicit fences switched on
 # explicitly (fences=1), reporting what the fence counters did in the run,
 # after the README's C examples (docs/examples), out-fence among them.
+#
+# loopback: the capture node shows what vivbuf's output node displays, here
+# a still image pushed from dma-heap buffers (demo/loopback.sh); the plane
+# must show that image.
 . "$V4L2DMABUF_TOP/tests/lib/guest-lib.sh"
 . "$V4L2DMABUF_TOP/tests/lib/gst-lib.sh"
 . "$V4L2DMABUF_TOP/demo/stream.sh"
 . "$V4L2DMABUF_TOP/demo/report.sh"
+. "$V4L2DMABUF_TOP/demo/loopback.sh"
 
 mode=${1:-basic}
 seconds=${2:-8}
@@ -33,13 +38,14 @@ fail() {
 
 cleanup() {
 	[ -z "$pid" ] || kill "$pid" 2>/dev/null
+	loopback_kill
 	rmmod vkms 2>/dev/null
 }
 trap cleanup EXIT
 
 case $mode in
-basic | fences) ;;
-*) fail "unknown demo '$mode' (guest side: basic, fences)" ;;
+basic | fences | loopback) ;;
+*) fail "unknown demo '$mode' (guest side: basic, fences, loopback)" ;;
 esac
 
 rm -f "$out/display.png"
@@ -62,8 +68,14 @@ fi
 # The C examples first, before the counters are read: the report's
 # numbers are the pipeline's alone.
 [ "$mode" != fences ] || run_examples "$dev"
-progress "capturing a reference frame the plain V4L2 way (MMAP, read by the CPU)"
-reference_frame "$dev" $width $height XR24 XR24 "$work/ref.png"
+if [ "$mode" = loopback ]; then
+	loopback_start "$dev" "$work/ref.png"
+	ref_is="the image pushed into vivbuf's output node"
+else
+	progress "capturing a reference frame the plain V4L2 way (MMAP, read by the CPU)"
+	reference_frame "$dev" $width $height XR24 XR24 "$work/ref.png"
+	ref_is="the frame vivbuf gives a plain V4L2 capture"
+fi
 
 counters > "$work/before"
 caps="video/x-raw,format=BGRx,width=$width,height=$height,framerate=$rate/1"
@@ -79,6 +91,7 @@ pipeline="v4l2dmabufsrc device=$dev io-mode=export ! $caps ! fpsdisplaysink text
 	echo "v4l2dmabufsrc exports each once with VIDIOC_EXPBUF and pushes the"
 	echo "dma-bufs; kmssink imports them into vkms (DRM PRIME) and scans them"
 	echo "out. fpsdisplaysink only counts (text-overlay=false: no drawing)."
+	[ "$mode" != loopback ] || loopback_describe
 } >> "$report"
 
 progress "streaming: $dev -> v4l2dmabufsrc -> kmssink (vkms), ${width}x$height BGRx"
@@ -98,6 +111,7 @@ wait "$pid"
 rc=$?
 pid=
 counters > "$work/after"
+loopback_stop
 
 if [ $rc != 0 ] || grep -q '^ERROR' "$work/gst.log"; then
 	grep -v '^Got message\|^/GstPipeline' "$work/gst.log" | tail -n 20
@@ -107,5 +121,6 @@ no_glib_warnings demo "$work/gst.log"
 write_report
 check_zero_copy
 [ "$mode" != fences ] || check_fences
-printf '\n## Result: PASSED\n\nNo copies, and vkms scanned out the dma-bufs vivbuf exported.\n' >> "$report"
-progress "zero-copy: no copies, vkms scanned out vivbuf's dma-bufs"
+[ "$mode" != loopback ] || loopback_report
+printf '\n## Result: PASSED\n\nNo copies, and vkms scanned out the dma-bufs vivbuf exported, showing %s.\n' "$ref_is" >> "$report"
+progress "zero-copy: no copies, vkms scanned out vivbuf's dma-bufs, showing $ref_is"

@@ -36,6 +36,18 @@ vkms_imports() {
 		END { print n + 0 }' "$1"
 }
 
+# counters_table: every allocator counter before and after the run.
+counters_table() {
+	echo "## videobuf2-dmabuf counters (/sys/kernel/debug/v4l2-dmabuf)"
+	echo
+	echo "| counter | before | after | this run |"
+	echo "|---|---|---|---|"
+	awk '{ print $1 }' "$work/after" | while read -r name; do
+		echo "| $name | $(counter_at "$work/before" "$name") | $(counter_at "$work/after" "$name") | $(delta "$name") |"
+	done
+	echo
+}
+
 write_report() {
 	log=$work/gst.log
 	msg=$(fps_message "$log")
@@ -75,9 +87,9 @@ write_report() {
 			echo "[display.png](display.png): the KMS plane read by kms-grab while streaming"
 			echo "($grab_line), through the framebuffer's dma-buf."
 			if [ "$shown" = yes ]; then
-				echo "It is the frame vivbuf gives a plain V4L2 capture, pixel for pixel."
+				echo "It is $ref_is, pixel for pixel."
 			else
-				echo "It is NOT the frame vivbuf gives a plain V4L2 capture."
+				echo "It is NOT $ref_is."
 			fi
 		else
 			echo "The plane never showed a framebuffer made from a dma-buf."
@@ -93,14 +105,7 @@ write_report() {
 			echo "bufinfo never showed vkms attached to a videobuf2-dmabuf dma-buf."
 		fi
 		echo
-		echo "## videobuf2-dmabuf counters (/sys/kernel/debug/v4l2-dmabuf)"
-		echo
-		echo "| counter | before | after | this run |"
-		echo "|---|---|---|---|"
-		awk '{ print $1 }' "$work/after" | while read -r name; do
-			echo "| $name | $(counter_at "$work/before" "$name") | $(counter_at "$work/after" "$name") | $(delta "$name") |"
-		done
-		echo
+		counters_table
 		echo "cpu_syncs counts DMA_BUF_IOCTL_SYNC brackets: kms-grab reading the plane"
 		echo "for display.png (a CPU read for this report, not part of the pipeline)."
 	} >> "$report"
@@ -117,7 +122,7 @@ check_zero_copy() {
 		fail "vkms did not import vivbuf's buffers: bufinfo never showed vkms attached to a videobuf2-dmabuf dma-buf"
 	[ -n "$grab_line" ] || fail "the KMS plane never showed a framebuffer made from a dma-buf"
 	[ "$shown" = yes ] ||
-		fail "the KMS plane showed a dma-buf frame that differs from vivbuf's V4L2 reference frame (see display.png)"
+		fail "the KMS plane showed a dma-buf frame that is not $ref_is (see display.png)"
 }
 
 # run_examples DEV: the README's C examples (docs/examples), on DEV.
