@@ -10,6 +10,8 @@
 #   make fuzz DURATION=600  the ioctl fuzzer for longer than make check's 90 s
 #   make demo          vivbuf -> v4l2dmabufsrc -> kmssink in the test machine
 #   make demo DEMO=fences   the same, reporting the implicit fences
+#   make demo DEMO=loopback an image -> vivbuf output -> capture -> kmssink
+#   make demo DEMO=m2m      vivbuf capture -> its m2m node, as dma-bufs
 #   make bench         zero-copy against the anchors, measured in the test
 #                      machine: build/bench/results.md and .json (bench/)
 #   make lint          checkpatch --strict, kernel-doc and sparse on the kernel
