@@ -703,7 +703,8 @@ static int reqbufs_while_mapped(struct ctx *c)
 	volatile uint8_t *bytes;
 	int ret;
 
-	vdev_mmap_buffers(c->q, PROT_READ);
+	/* vb2 maps output buffers only for writing, capture ones for reading */
+	vdev_mmap_buffers(c->q, PROT_READ | PROT_WRITE);
 	m = &c->q->map[0][0];
 	ret = reqbufs(c->q->fd, c->q->type, c->q->memory, 0);
 	bytes = m->addr;
@@ -845,7 +846,8 @@ static int streamoff_type_other_planarity(struct ctx *c)
 
 static int video_mmap(struct ctx *c, size_t length, off_t offset, int flags)
 {
-	void *addr = mmap(NULL, length, PROT_READ, flags, c->q->fd, offset);
+	void *addr = mmap(NULL, length, PROT_READ | PROT_WRITE, flags,
+			  c->q->fd, offset);
 
 	if (addr == MAP_FAILED)
 		return -errno;
