@@ -743,8 +743,12 @@ static int reqbufs_while_exported(struct ctx *c)
  */
 static int reqbufs_other_file(struct ctx *c)
 {
-	int fd = open(c->q->path, O_RDWR | O_NONBLOCK | O_CLOEXEC), ret;
+	int fd, ret;
 
+	/* On a mem2mem node every file handle has queues of its own. */
+	if (c->node->device_caps & (V4L2_CAP_VIDEO_M2M | V4L2_CAP_VIDEO_M2M_MPLANE))
+		return NOT_APPLICABLE;
+	fd = open(c->q->path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
 	CHECK(fd >= 0, "open %s", c->q->path);
 	ret = reqbufs(fd, c->q->type, c->q->memory, NUM_BUFFERS);
 	close(fd);
