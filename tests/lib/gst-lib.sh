@@ -109,6 +109,18 @@ zero_copy() {
 	done
 	wait $pid
 	rc=$?
+	# Seen once in four full runs: kmssink fails to set vkms's mode right
+	# at start-up (before any frame). Once more, said in the log; a second
+	# failure fails the test as usual.
+	if [ $rc != 0 ] && [ "${zero_copy_retried:-no}" = no ] &&
+		grep -q 'failed to configure video mode' "$log"; then
+		echo "# $name: kmssink could not set the mode at start-up; trying once more"
+		zero_copy_retried=yes
+		sleep 1
+		zero_copy "$@"
+		zero_copy_retried=no
+		return
+	fi
 	if [ $rc != 0 ] || grep -q '^ERROR' "$log"; then
 		tail -n 30 "$log"
 		fail "$name: the pipeline failed (exit $rc)"
