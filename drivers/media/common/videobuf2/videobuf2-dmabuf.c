@@ -200,13 +200,19 @@ struct vb2_dmabuf_buf {
  * struct vb2_dmabuf_attachment - an importer's view of an exported plane
  * @node:	entry in &vb2_dmabuf_buf.attachments
  * @dev:	the importing device
- * @sgt:	a private copy of the page list, mapped for @dev
+ * @sgt:	the page list, segmented and mapped for @dev; never leaves the
+ *		exporter, so it is always fit to sync and unmap
+ * @importer_sgt: what map_dma_buf hands the importer: the same entries as
+ *		@sgt, DMA addresses included. The importer (and the dma-buf
+ *		core, which scrambles its page pointers with
+ *		CONFIG_DMABUF_DEBUG) may do what it likes with it.
  * @dir:	direction @sgt is mapped with, DMA_NONE while unmapped
  */
 struct vb2_dmabuf_attachment {
 	struct list_head		node;
 	struct device			*dev;
 	struct sg_table			sgt;
+	struct sg_table			importer_sgt;
 	enum dma_data_direction		dir;
 };
 
@@ -612,10 +618,13 @@ static int vb2_dmabuf_dbuf_attach(struct dma_buf *dbuf,
 						buf->num_pages, 0, buf->size,
 						dma_get_max_seg_size(db_attach->dev),
 						GFP_KERNEL);
-	if (ret) {
-		kfree(attach);
-		return ret;
-	}
+	if (ret)
+		goto err_free_attach;
+
+	ret = sg_alloc_table(&attach->importer_sgt, attach->sgt.orig_nents,
+			     GFP_KERNEL);
+	if (ret)
+		goto err_free_sgt;
 
 	attach->dev = db_attach->dev;
 	attach->dir = DMA_NONE;
@@ -628,6 +637,12 @@ static int vb2_dmabuf_dbuf_attach(struct dma_buf *dbuf,
 	atomic64_inc(&vb2_dmabuf_stats.attachments);
 
 	return 0;
+
+err_free_sgt:
+	sg_free_table(&attach->sgt);
+err_free_attach:
+	kfree(attach);
+	return ret;
 }
 
 static void vb2_dmabuf_dbuf_detach(struct dma_buf *dbuf,
@@ -642,9 +657,30 @@ static void vb2_dmabuf_dbuf_detach(struct dma_buf *dbuf,
 
 	if (attach->dir != DMA_NONE)
 		dma_unmap_sgtable(attach->dev, &attach->sgt, attach->dir, 0);
+	sg_free_table(&attach->importer_sgt);
 	sg_free_table(&attach->sgt);
 	kfree(attach);
 	db_attach->priv = NULL;
+}
+
+/*
+ * Fills the importer's table with the entries of the attachment's mapped
+ * one. Both have the same number of entries; the end marker of @dst stays
+ * where sg_alloc_table() put it.
+ */
+static void vb2_dmabuf_copy_mapping(struct sg_table *dst,
+				    const struct sg_table *src)
+{
+	struct scatterlist *s = src->sgl, *d;
+	unsigned int i;
+
+	for_each_sgtable_sg(dst, d, i) {
+		sg_set_page(d, sg_page(s), s->length, s->offset);
+		sg_dma_address(d) = sg_dma_address(s);
+		sg_dma_len(d) = sg_dma_len(s);
+		s = sg_next(s);
+	}
+	dst->nents = src->nents;
 }
 
 /*
@@ -679,12 +715,14 @@ vb2_dmabuf_dbuf_map(struct dma_buf_attachment *db_attach,
 		if (!ret) {
 			dma_sync_sgtable_for_device(attach->dev, &attach->sgt,
 						    dir);
+			vb2_dmabuf_copy_mapping(&attach->importer_sgt,
+						&attach->sgt);
 			attach->dir = dir;
 		}
 	}
 	mutex_unlock(&buf->lock);
 
-	return ret ? ERR_PTR(ret) : &attach->sgt;
+	return ret ? ERR_PTR(ret) : &attach->importer_sgt;
 }
 
 static void vb2_dmabuf_dbuf_unmap(struct dma_buf_attachment *db_attach,
@@ -695,30 +733,24 @@ static void vb2_dmabuf_dbuf_unmap(struct dma_buf_attachment *db_attach,
 }
 
 /*
- * Sync an importer's mapping segment by segment, through its DMA addresses
- * only: with CONFIG_DMABUF_DEBUG the dma-buf core scrambles the page
- * pointers of the table it hands to importers (keeping the chain and end
- * bits), so the sg_table sync helpers, which look at the pages, must not
- * walk it while it is mapped.
+ * Syncs an importer's mapping through the attachment's own table, with the
+ * sg_table helpers: the DMA API debug code tells apart several mappings of
+ * the same pages for one device (our vb2 mapping and an import on another
+ * queue of the same device, say) only by the parameters they were mapped
+ * with, so a sync must repeat them exactly.
  */
 static void vb2_dmabuf_sync_attachment(struct vb2_dmabuf_attachment *attach,
 				       bool for_cpu)
 {
-	struct scatterlist *sg;
-	unsigned int i;
-
 	if (attach->dir == DMA_NONE)
 		return;
 
-	for_each_sgtable_dma_sg(&attach->sgt, sg, i) {
-		if (for_cpu)
-			dma_sync_single_for_cpu(attach->dev, sg_dma_address(sg),
-						sg_dma_len(sg), attach->dir);
-		else
-			dma_sync_single_for_device(attach->dev,
-						   sg_dma_address(sg),
-						   sg_dma_len(sg), attach->dir);
-	}
+	if (for_cpu)
+		dma_sync_sgtable_for_cpu(attach->dev, &attach->sgt,
+					 attach->dir);
+	else
+		dma_sync_sgtable_for_device(attach->dev, &attach->sgt,
+					    attach->dir);
 }
 
 /*
