@@ -39,18 +39,13 @@
 #include <xf86drm.h>
 #include <xf86drmMode.h>
 
+#include "util.h"
+
 struct frame {
 	const uint8_t *pixels;	/* first pixel of the first row */
 	uint32_t width, height, stride, fourcc;
 };
 
-static void die(const char *fmt, const char *arg)
-{
-	fprintf(stderr, "kms-grab: ");
-	fprintf(stderr, fmt, arg);
-	fputc('\n', stderr);
-	exit(1);
-}
 
 static unsigned int bytes_per_pixel(uint32_t fourcc)
 {
@@ -174,6 +169,21 @@ static int from_raw(int argc, char **argv)
 	return 0;
 }
 
+/*
+ * The first opener of a card becomes its DRM master. kms-grab only reads,
+ * and a display client (kmssink) opening the card while kms-grab holds it
+ * could then not set its mode, so mastership goes at once. Not a master:
+ * nothing to drop, and the error is of no interest.
+ */
+static int open_card_node(const char *path)
+{
+	int fd = open(path, O_RDWR | O_CLOEXEC);
+
+	if (fd >= 0)
+		drmDropMaster(fd);
+	return fd;
+}
+
 static int open_card(const char *driver, const char *path)
 {
 	glob_t cards;
@@ -181,7 +191,7 @@ static int open_card(const char *driver, const char *path)
 	int fd = -1;
 
 	if (path) {
-		fd = open(path, O_RDWR | O_CLOEXEC);
+		fd = open_card_node(path);
 		if (fd < 0)
 			die("cannot open %s", path);
 		return fd;
@@ -191,7 +201,7 @@ static int open_card(const char *driver, const char *path)
 	for (i = 0; i < cards.gl_pathc && fd < 0; i++) {
 		drmVersionPtr v;
 
-		fd = open(cards.gl_pathv[i], O_RDWR | O_CLOEXEC);
+		fd = open_card_node(cards.gl_pathv[i]);
 		if (fd < 0 || !driver)
 			continue;
 		v = drmGetVersion(fd);

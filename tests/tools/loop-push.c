@@ -33,37 +33,17 @@
 #include <linux/dma-heap.h>
 #include <linux/videodev2.h>
 
+#include "util.h"
+
 #define NUM_BUFFERS	4
 #define HEAP		"/dev/dma_heap/system"
 
-static volatile sig_atomic_t stop;
 
-static void die(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "loop-push: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(1);
-}
-
-static int xioctl(int fd, unsigned long request, void *arg)
-{
-	int ret;
-
-	do {
-		ret = ioctl(fd, request, arg);
-	} while (ret == -1 && errno == EINTR && !stop);
-	return ret;
-}
 
 static void on_signal(int sig)
 {
 	(void)sig;
-	stop = 1;
+	tool_stop = 1;
 }
 
 /* The whole raw frame, which must be exactly @size bytes. */
@@ -202,7 +182,7 @@ int main(int argc, char **argv)
 	if (xioctl(fd, VIDIOC_STREAMON, &type))
 		die("STREAMON: %s", strerror(errno));
 
-	while (!stop) {
+	while (!tool_stop) {
 		struct pollfd pfd = { .fd = fd, .events = POLLOUT };
 		struct v4l2_buffer b = {
 			.type = V4L2_BUF_TYPE_VIDEO_OUTPUT,
@@ -216,7 +196,7 @@ int main(int argc, char **argv)
 			die("no buffer displayed in 5 s (%s)",
 			    n ? strerror(errno) : "timeout");
 		if (xioctl(fd, VIDIOC_DQBUF, &b)) {
-			if (errno == EAGAIN || (errno == EINTR && stop))
+			if (errno == EAGAIN || (errno == EINTR && tool_stop))
 				continue;
 			die("DQBUF: %s", strerror(errno));
 		}

@@ -36,6 +36,8 @@
 #include <linux/dma-buf.h>
 #include <linux/videodev2.h>
 
+#include "util.h"
+
 #define NUM_BUFFERS	4
 
 enum { CAM, SRC, DST };		/* camera, m2m OUTPUT, m2m CAPTURE */
@@ -48,27 +50,7 @@ struct queue {
 	uint32_t fourcc, sizeimage;
 };
 
-static void die(const char *fmt, ...)
-{
-	va_list ap;
 
-	fprintf(stderr, "m2m-chain: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(1);
-}
-
-static int xioctl(int fd, unsigned long request, void *arg)
-{
-	int ret;
-
-	do {
-		ret = ioctl(fd, request, arg);
-	} while (ret == -1 && errno == EINTR);
-	return ret;
-}
 
 static int open_node(const char *path)
 {
