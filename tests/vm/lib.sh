@@ -41,12 +41,25 @@ Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 EOS
 	fi
+	# Testing's Release files expire within a week and mirrors (snapshots)
+	# may serve an expired one: still signed and checked, only maybe stale.
 	"$tool" -q -o Dir::Etc::SourceList=/dev/null \
+		-o Acquire::Check-Valid-Until=false \
 		-o Dir::Etc::SourceParts="$d/etc" \
 		-o Dir::State::Lists="$d/lists" \
 		-o Dir::Cache="$d/cache" \
 		-o Dir::State::status=/dev/null \
 		-o APT::Sandbox::User=root "$@"
+}
+
+# tier_suite KVER: the Debian suite of a test tier, a coherent pair of a
+# kernel (its linux-source-KVER) and the guest userland (rootfs.sh --suite).
+tier_suite() {
+	case $1 in
+	6.12) echo trixie ;;
+	7.2) echo forky ;;
+	*) die "kernel $1: no tier (supported: 6.12, 7.2)" ;;
+	esac
 }
 
 # Short content hash of files and strings given on stdin.
