@@ -8,6 +8,11 @@
  * A success must be a dma-buf of the plane (its size, the same inode as
  * the cached one), a failure must leave no fd and no dma_buf behind, and
  * once the fd is closed the dma_buf must be gone.
+ *
+ * A failed first export surfaces as EINVAL, not ENOMEM: the 6.12 vb2 core
+ * (vb2_core_expbuf()) answers EINVAL to any get_dmabuf failure, whatever
+ * the allocator returned. The walk accepts it for that reason; the
+ * allocator and the dma-buf core do return -ENOMEM.
  */
 #include <fcntl.h>
 #include <unistd.h>
@@ -84,6 +89,7 @@ static void walk(struct vdev *q, bool cached)
 		.check = expbuf_check,
 		.ctx = &c,
 		.first = 1,
+		.also = EINVAL,	/* vb2_core_expbuf(), see above */
 	};
 
 	if (cached) {

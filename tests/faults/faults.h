@@ -39,6 +39,8 @@
  *		granted, the fences published)
  * @ctx:	passed to both
  * @first:	the first N to fail, normally 1 (see qbuf_dmabuf_import.c)
+ * @also:	an errno besides ENOMEM that a failed allocation may surface
+ *		as, or 0 (see expbuf.c)
  */
 struct fi_op {
 	const char *name;
@@ -46,6 +48,7 @@ struct fi_op {
 	long (*check)(void *ctx, int ret);
 	void *ctx;
 	unsigned int first;
+	int also;
 };
 
 struct fi_result {
@@ -67,8 +70,8 @@ void fi_init(const char *name, unsigned int seconds);
  * Walk @op: run it once without injection (its outcome must be 0 or more),
  * then once per allocation call with that call failing. After each run
  * the allocator's counters and the lowest free fd must be back to their
- * values before the walk. A negative outcome other than -ENOMEM fails the
- * test. Prints and returns the result.
+ * values before the walk. A negative outcome other than -ENOMEM (or
+ * -@also) fails the test. Prints and returns the result.
  */
 void fi_walk(const struct fi_op *op, struct fi_result *res);
 
@@ -80,6 +83,7 @@ struct fi_state {
 	uint64_t maps_minus_unmaps;
 	int lowest_fd;
 	unsigned int open_fds;
+	bool dma_debug_off;	/* DMA-API debugging turned itself off */
 };
 
 void fi_state_read(struct fi_state *s);

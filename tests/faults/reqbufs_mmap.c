@@ -1,9 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * VIDIOC_REQBUFS and VIDIOC_CREATE_BUFS (MMAP) with each allocation failing
- * in turn, on a single-planar capture node (instance 0) and a multi-planar
- * one with a two-plane format (instance 1): the allocator's pages, page
- * array, sg_table and DMA mapping, and vb2's buffer structures.
+ * in turn, on a single-planar node (instance 0) and a multi-planar one with
+ * a two-plane format (instance 1): the allocator's pages, page array,
+ * sg_table and DMA mapping, and vb2's buffer structures.
+ *
+ * On the output nodes: their planes are mapped DMA_TO_DEVICE. A capture
+ * plane's DMA_FROM_DEVICE mapping makes DMA-API debugging allocate for its
+ * active-cacheline tracking, and when that allocation is the one failing,
+ * DMA-API debugging turns itself off for the rest of the boot (see
+ * dma_debug_off() in faults.c): every later test would lose its checks.
+ * The allocator's code is the same for both directions.
  *
  * vb2 may grant fewer buffers than asked: that success must be real (the
  * allocator holds exactly the planes of the buffers granted, each can be
@@ -72,7 +79,8 @@ static void check_granted(struct alloc_ctx *c)
 	      (unsigned long long)c->live_buffers, (unsigned long long)live);
 	q->memory = V4L2_MEMORY_MMAP;
 	q->count = c->granted;
-	vdev_mmap_buffers(q, PROT_READ);
+	/* vb2 refuses read-only maps of output buffers */
+	vdev_mmap_buffers(q, PROT_READ | PROT_WRITE);
 	for (i = 0; i < q->count; i++)
 		for (p = 0; p < q->num_planes; p++)
 			CHECK(buffer_is_zero(q->map[i][p].addr,
@@ -119,7 +127,7 @@ static void walk_node(unsigned int instance, bool create)
 		.first = 1,
 	};
 
-	fi_open(&q, instance, false, &orig);
+	fi_open(&q, instance, true, &orig);
 	snprintf(name, sizeof(name), "%s %s %s (%u planes)",
 		 create ? "CREATE_BUFS" : "REQBUFS", memory_name(V4L2_MEMORY_MMAP),
 		 buf_type_name(q.type), q.num_planes);
