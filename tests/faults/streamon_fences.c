@@ -8,11 +8,12 @@
  *
  * STREAMON may fail (ENOMEM): then every fence published must have
  * signalled and no frame may come. Or it may succeed with fewer fences:
- * buf_queue cannot fail, and a fence that could not be published is
- * documented to be simply missing (the buffer is captured without one), so
- * that outcome is recorded as a degraded success. Either way, a success
- * must stream (a frame arrives, without the error flag) and after
- * STREAMOFF no fence of ours may be pending.
+ * buf_queue cannot fail, so a buffer whose fence could not be published is
+ * failed instead of captured (vb2_dmabuf_buf_ready() returns the error):
+ * written without a fence, another driver would not know to wait for it.
+ * A success therefore streams every queued buffer back, those without a
+ * fence with the ERROR flag and only those; after STREAMOFF no fence of
+ * ours may be pending.
  */
 #include <fcntl.h>
 #include <unistd.h>
@@ -55,14 +56,20 @@ static long streamon_check(void *p, int ret)
 	int n;
 
 	if (!ret) {
-		n = vdev_dqbuf(c->q, &b, DQBUF_TIMEOUT_MS);
-		CHECK(!n, "STREAMON succeeded, yet no frame: %s",
-		      strerrorname_np(-n));
-		CHECK(!(b.buf.flags & V4L2_BUF_FLAG_ERROR),
-		      "STREAMON succeeded, yet buffer %u has the ERROR flag",
-		      b.buf.index);
+		unsigned int i, errors = 0;
+
 		CHECK(published <= NUM_BUFFERS, "%llu fences for %u buffers",
 		      (unsigned long long)published, NUM_BUFFERS);
+		for (i = 0; i < NUM_BUFFERS; i++) {
+			n = vdev_dqbuf(c->q, &b, DQBUF_TIMEOUT_MS);
+			CHECK(!n, "STREAMON succeeded, yet buffer %u of %u did not come back: %s",
+			      i + 1, NUM_BUFFERS, strerrorname_np(-n));
+			if (b.buf.flags & V4L2_BUF_FLAG_ERROR)
+				errors++;
+		}
+		CHECK(errors == NUM_BUFFERS - published,
+		      "%llu of %u buffers got a fence, yet %u came back with the ERROR flag",
+		      (unsigned long long)published, NUM_BUFFERS, errors);
 		outcome = published;
 	} else {
 		n = vdev_dqbuf(c->q, &b, 0);

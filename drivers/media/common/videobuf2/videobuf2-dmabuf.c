@@ -163,6 +163,8 @@ struct vb2_dmabuf_fence {
  *		in flight at most once at a time, so its fences signal in order.
  * @fence_seqno: plane 0 only: the sequence number of the last fence
  * @fence:	plane 0 only: our fence while the driver owns the buffer
+ * @publish_error: plane 0 only: why vb2_dmabuf_buf_queued() could not
+ *		publish the fence of the buffer the driver owns, or 0
  * @in_fence:	the other users' fences the device must wait for, or NULL
  * @in_fence_deadline: jiffies after which waiting for @in_fence fails
  */
@@ -192,6 +194,7 @@ struct vb2_dmabuf_buf {
 	u64				fence_context;
 	u64				fence_seqno;
 	struct vb2_dmabuf_fence		*fence;
+	int				publish_error;
 	struct dma_fence		*in_fence;
 	unsigned long			in_fence_deadline;
 };
@@ -1080,6 +1083,11 @@ EXPORT_SYMBOL_GPL(vb2_dmabuf_plane_sgt);
  * only the fence's spinlock and is annotated with
  * dma_fence_begin_signalling().
  *
+ * A buffer the driver owns carries our fence or is failed: when the fence
+ * cannot be published (out of memory), vb2_dmabuf_buf_ready() says so and
+ * the driver completes the buffer with an error instead of letting the
+ * device touch it unannounced.
+ *
  * Before the device writes (capture) or reads (output) a plane, the other
  * users' conflicting fences must have signalled: vb2_dmabuf_buf_ready()
  * tells the driver, without blocking. A DMA_BUF_IOCTL_IMPORT_SYNC_FILE on
@@ -1158,8 +1166,13 @@ static int vb2_dmabuf_get_in_fence(struct dma_resv *resv,
  *
  * The driver must then complete the buffer with vb2_dmabuf_buffer_done().
  *
+ * When the fence cannot be published (out of memory), the device must not
+ * touch the buffer: other drivers would not know to wait for it. The error
+ * is kept and vb2_dmabuf_buf_ready() returns it, so a driver that asks it
+ * before each access completes the buffer with %VB2_BUF_STATE_ERROR.
+ *
  * Return: 0, also when fences are off; a negative errno if the fence could
- * not be published, in which case the buffer simply carries none.
+ * not be published.
  */
 int vb2_dmabuf_buf_queued(struct vb2_buffer *vb, u64 frame_interval_ns)
 {
@@ -1181,13 +1194,16 @@ int vb2_dmabuf_buf_queued(struct vb2_buffer *vb, u64 frame_interval_ns)
 
 	for (p = 0; p < vb->num_planes; p++)
 		vb2_dmabuf_drop_fences(vb->planes[p].mem_priv);
+	buf0->publish_error = 0;
 
 	if (!READ_ONCE(vb2_dmabuf_fences_enabled))
 		return 0;
 
 	f = kzalloc(sizeof(*f), GFP_KERNEL);
-	if (!f)
+	if (!f) {
+		buf0->publish_error = -ENOMEM;
 		return -ENOMEM;
+	}
 	spin_lock_init(&f->lock);
 	INIT_DELAYED_WORK(&f->watchdog, vb2_dmabuf_fence_watchdog);
 	strscpy(f->timeline, dev_name(buf0->dev), sizeof(f->timeline));
@@ -1233,6 +1249,7 @@ int vb2_dmabuf_buf_queued(struct vb2_buffer *vb, u64 frame_interval_ns)
 		if (published)
 			vb2_dmabuf_fence_signal(f, ret);
 		dma_fence_put(&f->base);
+		buf0->publish_error = ret;
 		return ret;
 	}
 
@@ -1269,13 +1286,17 @@ EXPORT_SYMBOL_GPL(vb2_dmabuf_buf_queued);
  *
  * Return: 0 when the device may access the buffer; -EAGAIN while other users'
  * fences are pending; -ETIMEDOUT when they did not signal within
- * in_fence_timeout_ms, or when the buffer's watchdog already failed it.
+ * in_fence_timeout_ms, or when the buffer's watchdog already failed it; the
+ * error of vb2_dmabuf_buf_queued() when it could not publish the fence.
  */
 int vb2_dmabuf_buf_ready(struct vb2_buffer *vb)
 {
 	struct vb2_dmabuf_buf *buf0 = vb->planes[0].mem_priv;
 	struct vb2_dmabuf_buf *buf;
 	unsigned int p;
+
+	if (buf0->publish_error)
+		return buf0->publish_error;
 
 	if (buf0->fence && dma_fence_get_status(&buf0->fence->base) < 0)
 		return -ETIMEDOUT;
