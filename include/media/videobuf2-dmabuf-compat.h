@@ -12,11 +12,15 @@
 #define _MEDIA_VIDEOBUF2_DMABUF_COMPAT_H
 
 #include <linux/dma-buf.h>
+#include <linux/dma-fence-array.h>
 #include <linux/fs.h>
 #include <linux/iosys-map.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/version.h>
+#include <media/v4l2-fh.h>
+#include <media/v4l2-mem2mem.h>
+#include <media/videobuf2-v4l2.h>
 
 /*
  * The one place that looks at the kernel version: true when building against
@@ -129,6 +133,91 @@ static inline void vb2_dmabuf_compat_vunmap(struct dma_buf *dbuf,
 					    struct iosys_map *map)
 {
 	dma_buf_vunmap(dbuf, map);
+}
+#endif
+
+/*
+ * A fence array that signals once all of @fences have: dma_fence_array_create()
+ * lost its signal_on_any argument on the way to 7.x (the tiers check 6.12
+ * with it and 7.2 without; 7.0 is taken as the first release without it).
+ */
+#if VB2_DMABUF_KERNEL_SINCE(7, 0)
+static inline struct dma_fence_array *
+vb2_dmabuf_compat_fence_array_all(int num_fences, struct dma_fence **fences,
+				  u64 context, unsigned int seqno)
+{
+	return dma_fence_array_create(num_fences, fences, context, seqno);
+}
+#else
+static inline struct dma_fence_array *
+vb2_dmabuf_compat_fence_array_all(int num_fences, struct dma_fence **fences,
+				  u64 context, unsigned int seqno)
+{
+	return dma_fence_array_create(num_fences, fences, context, seqno,
+				      false);
+}
+#endif
+
+/*
+ * The &struct vb2_ops members a driver with a vb2_queue.lock sets so that
+ * vb2 drops the lock while it waits: 7.x vb2 does that by itself and has no
+ * wait_prepare/wait_finish any more (checked on 7.2; 7.0 is taken as the
+ * first release without). Use it last in the initialiser.
+ */
+#if VB2_DMABUF_KERNEL_SINCE(7, 0)
+#define VB2_DMABUF_COMPAT_WAIT_OPS
+#else
+#define VB2_DMABUF_COMPAT_WAIT_OPS					\
+	.wait_prepare = vb2_ops_wait_prepare,				\
+	.wait_finish = vb2_ops_wait_finish
+#endif
+
+/*
+ * v4l2_fh_add() and v4l2_fh_del() take the file since 7.x and set or clear
+ * file->private_data themselves; v4l2_m2m_buf_copy_metadata() lost its
+ * copy_frame_flags argument (7.x never copies the codec frame-type flags;
+ * older kernels keep doing so, as vivbuf always asked). Checked on 7.2;
+ * 7.0 is taken as the first release with these.
+ */
+#if VB2_DMABUF_KERNEL_SINCE(7, 0)
+static inline void vb2_dmabuf_compat_fh_add(struct v4l2_fh *fh,
+					    struct file *file)
+{
+	v4l2_fh_add(fh, file);
+}
+
+static inline void vb2_dmabuf_compat_fh_del(struct v4l2_fh *fh,
+					    struct file *file)
+{
+	v4l2_fh_del(fh, file);
+}
+
+static inline void
+vb2_dmabuf_compat_m2m_copy_metadata(const struct vb2_v4l2_buffer *out_vb,
+				    struct vb2_v4l2_buffer *cap_vb)
+{
+	v4l2_m2m_buf_copy_metadata(out_vb, cap_vb);
+}
+#else
+static inline void vb2_dmabuf_compat_fh_add(struct v4l2_fh *fh,
+					    struct file *file)
+{
+	file->private_data = fh;
+	v4l2_fh_add(fh);
+}
+
+static inline void vb2_dmabuf_compat_fh_del(struct v4l2_fh *fh,
+					    struct file *file)
+{
+	v4l2_fh_del(fh);
+	file->private_data = NULL;
+}
+
+static inline void
+vb2_dmabuf_compat_m2m_copy_metadata(const struct vb2_v4l2_buffer *out_vb,
+				    struct vb2_v4l2_buffer *cap_vb)
+{
+	v4l2_m2m_buf_copy_metadata(out_vb, cap_vb, true);
 }
 #endif
 

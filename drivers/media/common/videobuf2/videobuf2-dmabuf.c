@@ -1138,8 +1138,9 @@ static int vb2_dmabuf_get_in_fence(struct dma_resv *resv,
 		return 0;
 	}
 
-	array = dma_fence_array_create(count, fences,
-				       dma_fence_context_alloc(1), 1, false);
+	array = vb2_dmabuf_compat_fence_array_all(count, fences,
+						  dma_fence_context_alloc(1),
+						  1);
 	if (!array) {
 		while (count--)
 			dma_fence_put(fences[count]);

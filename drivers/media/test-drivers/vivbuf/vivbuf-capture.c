@@ -19,6 +19,7 @@
 #include <media/v4l2-event.h>
 #include <media/v4l2-ioctl.h>
 #include <media/videobuf2-dmabuf.h>
+#include <media/videobuf2-dmabuf-compat.h>
 
 #include "vivbuf.h"
 
@@ -314,8 +315,7 @@ static const struct vb2_ops vivbuf_qops = {
 	.buf_queue = vivbuf_buf_queue,
 	.start_streaming = vivbuf_start_streaming,
 	.stop_streaming = vivbuf_stop_streaming,
-	.wait_prepare = vb2_ops_wait_prepare,
-	.wait_finish = vb2_ops_wait_finish,
+	VB2_DMABUF_COMPAT_WAIT_OPS
 };
 
 /* ------------------------------------------------------------------ */

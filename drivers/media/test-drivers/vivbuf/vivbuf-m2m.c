@@ -27,6 +27,7 @@
 #include <media/v4l2-ioctl.h>
 #include <media/v4l2-mem2mem.h>
 #include <media/videobuf2-dmabuf.h>
+#include <media/videobuf2-dmabuf-compat.h>
 
 #include "vivbuf.h"
 #include "vivbuf-m2m.h"
@@ -354,8 +355,8 @@ static void vivbuf_m2m_finish_job(struct vivbuf_m2m *m2m,
 
 	src->sequence = ctx->sequence[VIVBUF_M2M_SRC]++;
 	dst->sequence = ctx->sequence[VIVBUF_M2M_DST]++;
-	/* Timestamp, timecode, field and frame flags go with the frame */
-	v4l2_m2m_buf_copy_metadata(src, dst, true);
+	/* Timestamp, timecode and field go with the frame */
+	vb2_dmabuf_compat_m2m_copy_metadata(src, dst);
 
 	/*
 	 * The destination first: an application that sees a source buffer
@@ -502,8 +503,7 @@ static const struct vb2_ops vivbuf_m2m_qops = {
 	.buf_queue = vivbuf_m2m_buf_queue,
 	.start_streaming = vivbuf_m2m_start_streaming,
 	.stop_streaming = vivbuf_m2m_stop_streaming,
-	.wait_prepare = vb2_ops_wait_prepare,
-	.wait_finish = vb2_ops_wait_finish,
+	VB2_DMABUF_COMPAT_WAIT_OPS
 };
 
 static int vivbuf_m2m_queue_init(void *priv, struct vb2_queue *src_vq,
@@ -563,7 +563,6 @@ static int vivbuf_m2m_open(struct file *file)
 	ctx->fmt[VIVBUF_M2M_DST] = ctx->fmt[VIVBUF_M2M_SRC];
 
 	v4l2_fh_init(&ctx->fh, &m2m->vdev);
-	file->private_data = &ctx->fh;
 
 	ctx->fh.m2m_ctx = v4l2_m2m_ctx_init(m2m->m2m_dev, ctx,
 					    vivbuf_m2m_queue_init);
@@ -573,7 +572,7 @@ static int vivbuf_m2m_open(struct file *file)
 		kfree(ctx);
 		return ret;
 	}
-	v4l2_fh_add(&ctx->fh);
+	vb2_dmabuf_compat_fh_add(&ctx->fh, file);
 	return 0;
 }
 
@@ -582,7 +581,7 @@ static int vivbuf_m2m_release(struct file *file)
 	struct vivbuf_m2m_ctx *ctx = file_to_ctx(file);
 	struct vivbuf_m2m *m2m = ctx->m2m;
 
-	v4l2_fh_del(&ctx->fh);
+	vb2_dmabuf_compat_fh_del(&ctx->fh, file);
 	v4l2_fh_exit(&ctx->fh);
 	/* Cancels the context's job and frees its queues, as ioctls would */
 	mutex_lock(&m2m->lock);

@@ -21,6 +21,7 @@
 #include <linux/timekeeping.h>
 #include <media/v4l2-ioctl.h>
 #include <media/videobuf2-dmabuf.h>
+#include <media/videobuf2-dmabuf-compat.h>
 
 #include "vivbuf.h"
 
@@ -263,8 +264,7 @@ static const struct vb2_ops vivbuf_out_qops = {
 	.buf_queue = vivbuf_out_buf_queue,
 	.start_streaming = vivbuf_out_start_streaming,
 	.stop_streaming = vivbuf_out_stop_streaming,
-	.wait_prepare = vb2_ops_wait_prepare,
-	.wait_finish = vb2_ops_wait_finish,
+	VB2_DMABUF_COMPAT_WAIT_OPS
 };
 
 /* ------------------------------------------------------------------ */
