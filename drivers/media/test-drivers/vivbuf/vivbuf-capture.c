@@ -259,7 +259,7 @@ static void vivbuf_buf_queue(struct vb2_buffer *vb)
 	const struct v4l2_fract *interval =
 		vivbuf_interval(READ_ONCE(cap->interval));
 
-	/* Implicit sync; without a fence the buffer is still captured. */
+	/* Implicit sync; a buffer without its fence is failed, not captured. */
 	vb2_dmabuf_buf_queued(vb, vivbuf_fract_to_ns(interval));
 
 	spin_lock(&cap->queued_lock);

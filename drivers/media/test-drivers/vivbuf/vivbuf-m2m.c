@@ -302,7 +302,7 @@ static void vivbuf_m2m_device_run(void *priv)
 	src = v4l2_m2m_next_src_buf(ctx->fh.m2m_ctx);
 	dst = v4l2_m2m_next_dst_buf(ctx->fh.m2m_ctx);
 
-	/* Without a fence (out of memory) the frame is still converted. */
+	/* Without its fence (out of memory) the job fails: vivbuf_m2m_work() */
 	vb2_dmabuf_buf_queued(&src->vb2_buf, VIVBUF_M2M_JOB_NS);
 	vb2_dmabuf_buf_queued(&dst->vb2_buf, VIVBUF_M2M_JOB_NS);
 

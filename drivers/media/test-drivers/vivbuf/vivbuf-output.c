@@ -195,7 +195,7 @@ static void vivbuf_out_buf_queue(struct vb2_buffer *vb)
 	const struct v4l2_fract *interval =
 		vivbuf_interval(READ_ONCE(out->interval));
 
-	/* Our read fence; without one the buffer is still displayed. */
+	/* Our read fence; a buffer without one is failed, not displayed. */
 	vb2_dmabuf_buf_queued(vb, vivbuf_fract_to_ns(interval));
 
 	spin_lock(&out->queued_lock);
