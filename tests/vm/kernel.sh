@@ -2,9 +2,10 @@
 # Build (once) and cache the test kernel: Debian's linux-source-X.Y, tinyconfig
 # plus kernel.config, debug options on. Prints the cache directory, which
 # holds bzImage, modules/ (INSTALL_MOD_PATH) and build/ (KDIR for the
-# project's modules).
+# project's modules). The 6.1 tier boots Debian 12's stock kernel instead:
+# stock-kernel.sh prints its directory, laid out the same way.
 #
-#   tests/vm/kernel.sh [--kernel 6.12]
+#   tests/vm/kernel.sh [--kernel 6.12|6.1]
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -17,7 +18,8 @@ while [ $# -gt 0 ]; do
 done
 case $kver in
 6.12) suite=trixie ;;
-*) die "kernel $kver: no recipe (supported: 6.12)" ;;
+6.1) exec "$VM_DIR/stock-kernel.sh" "$kver" ;;
+*) die "kernel $kver: no recipe (supported: 6.12, 6.1)" ;;
 esac
 
 pkg=linux-source-$kver

@@ -51,3 +51,14 @@ EOS
 
 # Short content hash of files and strings given on stdin.
 input_hash() { sha256sum | cut -c1-16; }
+
+# The guest's root file system of a tier (tests/vm/run --kernel): the cached
+# Debian 13 root (rootfs.sh) for 6.12; for 6.1 the host's own root (Debian
+# 12, v4l-utils 1.22, GStreamer 1.22 as that kernel's era had them;
+# tests/deps.sh --kernel 6.1 installs what the tests run there).
+tier_rootfs() {
+	case $1 in
+	6.1) echo / ;;
+	*) "$VM_DIR/rootfs.sh" ;;
+	esac
+}
