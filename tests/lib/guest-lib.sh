@@ -8,6 +8,20 @@ top=${V4L2DMABUF_TOP:?run me in the test machine (tests/vm/run)}
 fail() { echo "FAIL: $*"; exit 1; }
 skip() { echo "$*"; exit 77; }
 
+# kernel_tier: the tier this guest boots (tests/vm/run --kernel), from the
+# running kernel's release: 6.12 (our debug build), 6.1 (Debian 12's stock
+# kernel with the host's Debian 12 userland).
+kernel_tier() { uname -r | cut -d. -f1,2; }
+
+# require_module NAME: skip the test, saying why, when the running kernel
+# has no module NAME, neither loadable nor built in (Debian 12's stock 6.1
+# has no vkms, udmabuf, dma-heaps or vim2m). A module that exists but does
+# not load still fails the test where it is loaded.
+require_module() {
+	modinfo "$1" > /dev/null 2>&1 ||
+		skip "kernel $(uname -r) has no $1 module (tier $(kernel_tier))"
+}
+
 # video_node NAME-REGEX: the /dev/videoN whose sysfs name matches (first one).
 video_node() {
 	for n in /sys/class/video4linux/video*; do
