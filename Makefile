@@ -7,6 +7,8 @@
 #   make gst-plugin    the plugin alone, in build/gst-plugin-host
 #   make check         build everything and run the test suites in the test machine
 #   make check SUITE=uapi   one suite
+#   make check KERNELS="6.12 6.1"   the kernel tiers to run them on (default
+#                      6.12; 6.1 is Debian 12's stock kernel, see tests/vm/run)
 #   make fuzz DURATION=600  the ioctl fuzzer for longer than make check's 90 s
 #   make demo          vivbuf -> v4l2dmabufsrc -> kmssink in the test machine
 #   make demo DEMO=fences   the same, reporting the implicit fences
@@ -29,6 +31,7 @@
 
 KDIR ?=
 SUITE ?=
+KERNELS ?= 6.12
 DURATION ?= 600
 DEMO ?= basic
 PREFIX ?= /usr/local
@@ -62,7 +65,7 @@ gst-plugin:
 	@ninja -C $(GST_BUILD)
 
 check:
-	@tests/check $(SUITE)
+	@KERNELS="$(KERNELS)" tests/check $(SUITE)
 
 fuzz:
 	@FUZZ_DURATION=$(DURATION) TEST_TIMEOUT=$$(($(DURATION) + 300)) \

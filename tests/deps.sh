@@ -1,6 +1,14 @@
 #!/usr/bin/env bash
 # Install the host's build and test dependencies (Debian packages), quietly
 # and only what is missing. Safe to run on every `make check`.
+#
+#   tests/deps.sh [--kernel TIER]...
+#
+# A tier that needs more on the host names it with --kernel: 6.1 boots
+# Debian 12's stock kernel (its image and headers packages, unpacked here
+# only to be booted by QEMU and built against) with the host's own root file
+# system as the guest's userland, so what the tests run in the guest is
+# installed on the host.
 set -euo pipefail
 
 packages=(
@@ -21,6 +29,25 @@ packages=(
 	# make bench formats its results (bench/format)
 	python3
 )
+
+while [ $# -gt 0 ]; do
+	case $1 in
+	--kernel)
+		case $2 in
+		6.1) packages+=(
+			# the stock kernel, its headers and a static busybox for
+			# the small initramfs that mounts the 9p root
+			linux-image-amd64 linux-headers-amd64 busybox-static
+			# the guest's userland (tests/vm/rootfs.packages for 6.12)
+			v4l-utils libdrm-tests gstreamer1.0-plugins-base
+			gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
+			procps
+			) ;;
+		esac
+		shift 2 ;;
+	*) echo "deps.sh: unknown argument $1 (usage: deps.sh [--kernel TIER]...)" >&2; exit 2 ;;
+	esac
+done
 
 missing=()
 for p in "${packages[@]}"; do

@@ -2,10 +2,10 @@
 /*
  * videobuf2-dmabuf-compat.h - kernel version differences, in one place
  *
- * videobuf2-dmabuf.c is written against the 6.12 API. The helpers below map
- * it onto the other supported kernels (6.1 and 7.x), so the .c file carries
- * no version checks. Not meant for upstream: there, the helpers collapse to
- * the calls named in their comments.
+ * videobuf2-dmabuf.c and vivbuf are written against the 6.12 API. The helpers
+ * below map them onto the other supported kernels (6.1 and 7.x), so the .c
+ * files carry no version checks. Not meant for upstream: there, the helpers
+ * collapse to the calls named in their comments.
  */
 
 #ifndef _MEDIA_VIDEOBUF2_DMABUF_COMPAT_H
@@ -20,6 +20,7 @@
 #include <linux/version.h>
 #include <media/v4l2-fh.h>
 #include <media/v4l2-mem2mem.h>
+#include <media/videobuf2-core.h>
 #include <media/videobuf2-v4l2.h>
 
 /*
@@ -218,6 +219,61 @@ vb2_dmabuf_compat_m2m_copy_metadata(const struct vb2_v4l2_buffer *out_vb,
 				    struct vb2_v4l2_buffer *cap_vb)
 {
 	v4l2_m2m_buf_copy_metadata(out_vb, cap_vb, true);
+}
+#endif
+
+/*
+ * A queue's two minimum buffer counts. Since 6.8 vb2 keeps them apart:
+ * min_queued_buffers (queued before start_streaming is called) and
+ * min_reqbufs_allocation (the least VIDIOC_REQBUFS allocates). Before,
+ * min_buffers_needed was both, so there @reqbufs cannot be honoured without
+ * also holding start_streaming back until @reqbufs buffers are queued:
+ * REQBUFS then allocates at least @queued. Upstream: the two assignments.
+ */
+static inline void vb2_dmabuf_compat_set_min_buffers(struct vb2_queue *q,
+						     u32 queued, u32 reqbufs)
+{
+#if VB2_DMABUF_KERNEL_SINCE(6, 8)
+	q->min_queued_buffers = queued;
+	q->min_reqbufs_allocation = reqbufs;
+#else
+	q->min_buffers_needed = queued;
+#endif
+}
+
+/*
+ * VIDIOC_REMOVE_BUFS came with 6.10; before, struct v4l2_ioctl_ops has no
+ * vidioc_remove_bufs. In an ops table of a vb2 driver, instead of that
+ * member's initializer: VB2_DMABUF_COMPAT_VB2_IOCTL_REMOVE_BUFS
+ * Upstream: .vidioc_remove_bufs = vb2_ioctl_remove_bufs,
+ */
+#if VB2_DMABUF_KERNEL_SINCE(6, 10)
+#define VB2_DMABUF_COMPAT_VB2_IOCTL_REMOVE_BUFS \
+	.vidioc_remove_bufs = vb2_ioctl_remove_bufs,
+#else
+#define VB2_DMABUF_COMPAT_VB2_IOCTL_REMOVE_BUFS
+#endif
+
+/*
+ * struct platform_driver's remove returns void since 6.11; before, it
+ * returned an int (that the driver core ignored). Defines @fn##_compat, of
+ * the type .remove wants, around the void @fn:
+ *	VB2_DMABUF_COMPAT_PLATFORM_REMOVE(vivbuf_remove)
+ *	... .remove = vivbuf_remove_compat,
+ * Upstream: .remove = fn, and no wrapper.
+ */
+#if VB2_DMABUF_KERNEL_SINCE(6, 11)
+#define VB2_DMABUF_COMPAT_PLATFORM_REMOVE(fn)				\
+static void fn##_compat(struct platform_device *pdev)			\
+{									\
+	fn(pdev);							\
+}
+#else
+#define VB2_DMABUF_COMPAT_PLATFORM_REMOVE(fn)				\
+static int fn##_compat(struct platform_device *pdev)			\
+{									\
+	fn(pdev);							\
+	return 0;							\
 }
 #endif
 

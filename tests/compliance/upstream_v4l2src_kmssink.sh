@@ -5,6 +5,7 @@
 # that is what zero-copy means here.
 . "$V4L2DMABUF_TOP/tests/lib/guest-lib.sh"
 
+require_module vkms
 modprobe vivid n_devs=1 node_types=0x1 || fail "modprobe vivid"
 modprobe vkms || fail "modprobe vkms"
 trap 'rmmod vivid vkms' EXIT

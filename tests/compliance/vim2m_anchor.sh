@@ -3,6 +3,7 @@
 # (see vivid_anchor.sh for why not zero failures).
 . "$V4L2DMABUF_TOP/tests/lib/guest-lib.sh"
 
+require_module vim2m
 modprobe vim2m || fail "modprobe vim2m"
 trap 'rmmod vim2m' EXIT
 dev=$(video_node '^vim2m') || fail "no vim2m node"

@@ -28,6 +28,8 @@ compliance_bounded() {
 	wait "$pid"
 }
 
+# vivbuf has its m2m node only where the kernel has v4l2-mem2mem.
+require_module v4l2-mem2mem
 reload_vivbuf
 
 for i in 0 1; do

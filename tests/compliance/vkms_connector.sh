@@ -3,6 +3,7 @@
 # display every pixel test scans out to.
 . "$V4L2DMABUF_TOP/tests/lib/guest-lib.sh"
 
+require_module vkms
 modprobe vkms || fail "modprobe vkms"
 trap 'rmmod vkms' EXIT
 modetest -M vkms -c > /tmp/modetest.log 2>&1 || { cat /tmp/modetest.log; fail "modetest -M vkms -c"; }

@@ -15,10 +15,17 @@ frames=10
 # the CPU (what mapping a frame does) through its importers' sg_tables,
 # which the dma-buf core has mangled while they are mapped: an oops in
 # mainline code, not ours, that the udmabuf exporter does not have.
-mount -t tmpfs none /dev/dma_heap || fail "cannot hide /dev/dma_heap"
-trap 'umount /dev/dma_heap' EXIT
+# A kernel without dma-heaps (the 6.1 tier) has nothing to hide.
+if [ -d /dev/dma_heap ]; then
+	mount -t tmpfs none /dev/dma_heap || fail "cannot hide /dev/dma_heap"
+	trap 'umount /dev/dma_heap' EXIT
+fi
+# Without udmabuf (the 6.1 tier has neither) import mode has no allocator:
+# export mode runs, then the test skips, saying so.
+modes="export import"
+[ -e /dev/udmabuf ] || modes=export
 
-for mode in export import; do
+for mode in $modes; do
 	log=$work/$mode.log
 	maps=$(counter cpu_maps)
 	gst-launch-1.0 -m v4l2dmabufsrc device="$dev" io-mode=$mode \
@@ -34,3 +41,5 @@ for mode in export import; do
 		fail "export: videoconvert mapped exported buffers but cpu_maps did not move"
 	fi
 done
+[ "$modes" != export ] ||
+	skip "export mode passed; import mode needs an allocator, and kernel $(uname -r) has neither udmabuf nor dma-heaps"

@@ -10,8 +10,8 @@
 . "$V4L2DMABUF_TOP/tests/lib/gst-lib.sh"
 
 gst_require
-modprobe vivid n_devs=1 node_types=0x1 || fail "modprobe vivid"
 load_vkms
+modprobe vivid n_devs=1 node_types=0x1 || fail "modprobe vivid"
 trap 'rmmod vivid vkms' EXIT
 dev=$(video_node '^vivid-000-vid-cap$') || fail "no vivid capture node"
 v4l2-ctl -d "$dev" -i 0 > /dev/null || fail "cannot select vivid's webcam input"

@@ -5,12 +5,15 @@
 # The plugin is the one built for the guest (gst-plugin/build-in-rootfs.sh),
 # kms-grab the host-built tool (tests/tools).
 
+# On the 6.1 tier the guest's root is the host's own, so its plugin is the
+# host's build (make gst-plugin).
 # shellcheck disable=SC2154 # top comes from guest-lib.sh
 GST_PLUGIN_PATH=$top/build/gst-plugin
+[ "$(kernel_tier)" != 6.1 ] || GST_PLUGIN_PATH=$top/build/gst-plugin-host
 export GST_PLUGIN_PATH
 kms_grab=$top/build/tests/tools/kms-grab
 # shellcheck disable=SC2034 # for the tests that source this
-exercise=$top/build/gst-plugin/v4l2dmabuf-exercise
+exercise=$GST_PLUGIN_PATH/v4l2dmabuf-exercise
 vb2_debugfs=/sys/kernel/debug/v4l2-dmabuf
 bufinfo=/sys/kernel/debug/dma_buf/bufinfo
 work=$(mktemp -d /tmp/gst-test.XXXXXX)
@@ -20,12 +23,13 @@ kms_sink="kmssink driver-name=vkms force-modesetting=true"
 gst_require() {
 	gst-inspect-1.0 v4l2dmabufsrc > "$work/inspect.log" 2>&1 || {
 		cat "$work/inspect.log"
-		fail "v4l2dmabufsrc is not built for the guest: run gst-plugin/build-in-rootfs.sh"
+		fail "v4l2dmabufsrc is not built for the guest: run gst-plugin/build-in-rootfs.sh (6.1 tier: make gst-plugin)"
 	}
 	[ -x "$kms_grab" ] || fail "$kms_grab is not built: run make -C tests/tools"
 }
 
 load_vkms() {
+	require_module vkms
 	modprobe vkms || fail "modprobe vkms"
 }
 

@@ -2,17 +2,24 @@
 # Module loading inside the test machine; sourced by guest-init and by tests
 # that reload a module with other parameters.
 
-# In-kernel modules our modules depend on (insmod does not resolve them).
-PROJECT_MODULE_DEPS="videobuf2-v4l2 videobuf2-memops v4l2-tpg v4l2-mem2mem"
-
 # The project's modules, in load order, relative to the checkout.
 PROJECT_MODULES="drivers/media/common/videobuf2/videobuf2-dmabuf.ko
 drivers/media/test-drivers/vivbuf/vivbuf.ko"
 
+# The in-kernel modules ours depend on (insmod does not resolve them), as
+# their modinfo says: the list differs between kernels (vivbuf has no m2m
+# node, hence no v4l2-mem2mem, where the kernel lacks it).
+project_module_deps() {
+	for ko in $PROJECT_MODULES; do
+		[ -f "$top/$ko" ] && modinfo -F depends "$top/$ko" | tr , '\n'
+	done | grep -v -x -e videobuf2-dmabuf -e vivbuf -e '' | sort -u
+}
+
 # Load every project module that is built for the running kernel.
 load_project_modules() {
 	release=$(uname -r)
-	modprobe -a $PROJECT_MODULE_DEPS || return 1
+	deps=$(project_module_deps)
+	[ -z "$deps" ] || modprobe -a $deps || return 1
 	for ko in $PROJECT_MODULES; do
 		[ -f "$top/$ko" ] || continue
 		vermagic=$(modinfo -F vermagic "$top/$ko")

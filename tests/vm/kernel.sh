@@ -2,9 +2,10 @@
 # Build (once) and cache the test kernel: Debian's linux-source-X.Y, tinyconfig
 # plus kernel.config, debug options on. Prints the cache directory, which
 # holds bzImage, modules/ (INSTALL_MOD_PATH) and build/ (KDIR for the
-# project's modules).
+# project's modules). The 6.1 tier boots Debian 12's stock kernel instead:
+# stock-kernel.sh prints its directory, laid out the same way.
 #
-#   tests/vm/kernel.sh [--kernel 6.12|7.2]
+#   tests/vm/kernel.sh [--kernel 6.12|7.2|6.1]
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -15,6 +16,7 @@ while [ $# -gt 0 ]; do
 	*) die "kernel.sh: unknown argument $1" ;;
 	esac
 done
+[ "$kver" != 6.1 ] || exec "$VM_DIR/stock-kernel.sh" "$kver"
 suite=$(tier_suite "$kver")
 
 pkg=linux-source-$kver

@@ -52,15 +52,28 @@ EOS
 		-o APT::Sandbox::User=root "$@"
 }
 
-# tier_suite KVER: the Debian suite of a test tier, a coherent pair of a
-# kernel (its linux-source-KVER) and the guest userland (rootfs.sh --suite).
+# tier_suite KVER: the Debian suite of a built test tier, a coherent pair of
+# a kernel (its linux-source-KVER) and the guest userland (rootfs.sh
+# --suite). The 6.1 tier is the host's own Debian 12 (tier_rootfs).
 tier_suite() {
 	case $1 in
 	6.12) echo trixie ;;
 	7.2) echo forky ;;
-	*) die "kernel $1: no tier (supported: 6.12, 7.2)" ;;
+	*) die "kernel $1: no tier built from source (those are 6.12, 7.2)" ;;
 	esac
 }
 
 # Short content hash of files and strings given on stdin.
 input_hash() { sha256sum | cut -c1-16; }
+
+# The guest's root file system of a tier (tests/vm/run --kernel): the cached
+# root of the tier's suite (rootfs.sh) for 6.12 (Debian 13) and 7.2 (forky);
+# for 6.1 the host's own root (Debian 12, v4l-utils 1.22, GStreamer 1.22 as
+# that kernel's era had them; tests/deps.sh --kernel 6.1 installs what the
+# tests run there).
+tier_rootfs() {
+	case $1 in
+	6.1) echo / ;;
+	*) "$VM_DIR/rootfs.sh" --suite "$(tier_suite "$1")" ;;
+	esac
+}

@@ -511,7 +511,7 @@ static int vivbuf_log_status(struct file *file, void *priv)
 	.vidioc_qbuf = vb2_ioctl_qbuf,					\
 	.vidioc_dqbuf = vb2_ioctl_dqbuf,				\
 	.vidioc_expbuf = vb2_ioctl_expbuf,				\
-	.vidioc_remove_bufs = vb2_ioctl_remove_bufs,			\
+	VB2_DMABUF_COMPAT_VB2_IOCTL_REMOVE_BUFS			\
 	.vidioc_streamon = vb2_ioctl_streamon,				\
 	.vidioc_streamoff = vb2_ioctl_streamoff,			\
 	.vidioc_log_status = vivbuf_log_status,				\
@@ -644,8 +644,8 @@ int vivbuf_capture_init(struct vivbuf_dev *dev, bool multiplanar,
 	q->mem_ops = &vb2_dmabuf_memops;
 	q->timestamp_flags = V4L2_BUF_FLAG_TIMESTAMP_MONOTONIC |
 			     V4L2_BUF_FLAG_TSTAMP_SRC_EOF;
-	q->min_queued_buffers = VIVBUF_MIN_QUEUED_BUFFERS;
-	q->min_reqbufs_allocation = VIVBUF_MIN_REQBUFS;
+	vb2_dmabuf_compat_set_min_buffers(q, VIVBUF_MIN_QUEUED_BUFFERS,
+					  VIVBUF_MIN_REQBUFS);
 	q->lock = &cap->lock;
 	ret = vb2_queue_init(q);
 	if (ret)

@@ -13,6 +13,7 @@
 #include <linux/module.h>
 #include <linux/platform_device.h>
 #include <linux/slab.h>
+#include <media/videobuf2-dmabuf-compat.h>
 
 #include "vivbuf.h"
 
@@ -141,9 +142,11 @@ static void vivbuf_remove(struct platform_device *pdev)
 	v4l2_device_put(&dev->v4l2_dev);
 }
 
+VB2_DMABUF_COMPAT_PLATFORM_REMOVE(vivbuf_remove)
+
 static struct platform_driver vivbuf_driver = {
 	.probe = vivbuf_probe,
-	.remove = vivbuf_remove,
+	.remove = vivbuf_remove_compat,
 	.driver = {
 		.name = VIVBUF_NAME,
 	},

@@ -460,7 +460,7 @@ static int vivbuf_out_log_status(struct file *file, void *priv)
 	.vidioc_qbuf = vb2_ioctl_qbuf,					\
 	.vidioc_dqbuf = vb2_ioctl_dqbuf,				\
 	.vidioc_expbuf = vb2_ioctl_expbuf,				\
-	.vidioc_remove_bufs = vb2_ioctl_remove_bufs,			\
+	VB2_DMABUF_COMPAT_VB2_IOCTL_REMOVE_BUFS			\
 	.vidioc_streamon = vb2_ioctl_streamon,				\
 	.vidioc_streamoff = vb2_ioctl_streamoff,			\
 	.vidioc_log_status = vivbuf_out_log_status
@@ -536,8 +536,8 @@ int vivbuf_output_init(struct vivbuf_dev *dev, bool multiplanar,
 	/* Stamped when the last byte has been "sent out" */
 	q->timestamp_flags = V4L2_BUF_FLAG_TIMESTAMP_MONOTONIC |
 			     V4L2_BUF_FLAG_TSTAMP_SRC_EOF;
-	q->min_queued_buffers = VIVBUF_OUT_MIN_QUEUED_BUFFERS;
-	q->min_reqbufs_allocation = VIVBUF_OUT_MIN_REQBUFS;
+	vb2_dmabuf_compat_set_min_buffers(q, VIVBUF_OUT_MIN_QUEUED_BUFFERS,
+					  VIVBUF_OUT_MIN_REQBUFS);
 	q->lock = &out->lock;
 	ret = vb2_queue_init(q);
 	if (ret) {

@@ -105,8 +105,21 @@ void vivbuf_capture_unregister(struct vivbuf_dev *dev);
 void vivbuf_capture_free(struct vivbuf_dev *dev);
 
 bool vivbuf_sleep_until(u64 deadline_ns);
+#if IS_ENABLED(CONFIG_V4L2_MEM2MEM_DEV)
 int vivbuf_m2m_register(struct vivbuf_dev *dev, bool multiplanar,
 			unsigned int mem_types);
 void vivbuf_m2m_unregister(struct vivbuf_dev *dev);
+#else
+/* A kernel without v4l2-mem2mem (Debian 12's 6.1): no m2m node. */
+static inline int vivbuf_m2m_register(struct vivbuf_dev *dev, bool multiplanar,
+				      unsigned int mem_types)
+{
+	return 0;
+}
+
+static inline void vivbuf_m2m_unregister(struct vivbuf_dev *dev)
+{
+}
+#endif
 
 #endif /* _VIVBUF_H_ */
