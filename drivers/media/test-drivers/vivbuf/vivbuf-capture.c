@@ -215,12 +215,16 @@ static int vivbuf_queue_setup(struct vb2_queue *q, unsigned int *num_buffers,
 	const struct v4l2_pix_format_mplane *mp = &cap->fmt;
 	unsigned int p;
 
-	/* CREATE_BUFS: the sizes asked for must hold the current format */
+	/*
+	 * CREATE_BUFS: the sizes asked for must hold the current format, and
+	 * not be absurdly large (VIVBUF_MAX_PLANE_SIZE says why)
+	 */
 	if (*num_planes) {
 		if (*num_planes != mp->num_planes)
 			return -EINVAL;
 		for (p = 0; p < mp->num_planes; p++)
-			if (sizes[p] < mp->plane_fmt[p].sizeimage)
+			if (sizes[p] < mp->plane_fmt[p].sizeimage ||
+			    sizes[p] > VIVBUF_MAX_PLANE_SIZE)
 				return -EINVAL;
 		return 0;
 	}

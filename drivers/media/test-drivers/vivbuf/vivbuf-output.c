@@ -137,12 +137,16 @@ static int vivbuf_out_queue_setup(struct vb2_queue *q,
 	const struct v4l2_pix_format_mplane *mp = &out->fmt;
 	unsigned int p;
 
-	/* CREATE_BUFS: the sizes asked for must hold the current format */
+	/*
+	 * CREATE_BUFS: the sizes asked for must hold the current format, and
+	 * not be absurdly large (VIVBUF_MAX_PLANE_SIZE says why)
+	 */
 	if (*num_planes) {
 		if (*num_planes != mp->num_planes)
 			return -EINVAL;
 		for (p = 0; p < mp->num_planes; p++)
-			if (sizes[p] < mp->plane_fmt[p].sizeimage)
+			if (sizes[p] < mp->plane_fmt[p].sizeimage ||
+			    sizes[p] > VIVBUF_MAX_PLANE_SIZE)
 				return -EINVAL;
 		return 0;
 	}
