@@ -190,8 +190,10 @@ int main(void)
 		size_t n = d.map[i][0].length < sizes[i] ?
 			   d.map[i][0].length : sizes[i];
 
-		CHECK(poll_one(fds[i], POLLOUT, 0) == 1,
-		      "buffer %d: a fence is still pending after the disconnect", i);
+		/* The node may be gone a moment before its queue is released */
+		CHECK(poll_one(fds[i], POLLOUT, WAIT_MS) == 1,
+		      "buffer %d: a fence still pending %d ms after the disconnect",
+		      i, WAIT_MS);
 		ret = dmabuf_sync(fds[i], DMA_BUF_SYNC_START | DMA_BUF_SYNC_RW);
 		CHECK(!ret, "SYNC START|RW: %s", strerrorname_np(-ret));
 		CHECK(!buffer_is_zero(maps[i], n),
@@ -226,7 +228,14 @@ int main(void)
 		CHECK(!munmap(maps[i], sizes[i]), "munmap dma-buf %d", i);
 		CHECK(!close(fds[i]), "close dma-buf %d", i);
 	}
-	dmabuf_counters_read(&after);
+	/* The unplug may still be releasing the queue: give it a moment */
+	for (i = 0; i < WAIT_MS / 10; i++) {
+		dmabuf_counters_read(&after);
+		if (after.live_buffers == before.live_buffers &&
+		    after.live_dmabufs == before.live_dmabufs)
+			break;
+		sleep_ms(10);
+	}
 	CHECK(after.live_buffers == before.live_buffers &&
 	      after.live_dmabufs == before.live_dmabufs,
 	      "live_buffers %llu (before %llu), live_dmabufs %llu (before %llu)",

@@ -14,6 +14,7 @@
 #include "inject.h"
 
 #define NUM_BUFFERS	3
+#define FENCE_WAIT_MS	1000
 
 static void test_node(const struct inject_node *n)
 {
@@ -47,8 +48,14 @@ static void test_node(const struct inject_node *n)
 	      "%s: first buffer (%u) has no ERROR flag (flags %#x)", d.path,
 	      b.buf.index, b.buf.flags);
 	CHECK(b.buf.index < NUM_BUFFERS, "DQBUF index %u", b.buf.index);
-	CHECK(poll_one(sync_fds[b.buf.index], POLLIN, 0) == 1,
-	      "%s: the errored buffer's fence is still pending", d.path);
+	/*
+	 * The allocator signals the fence just after vb2 has the buffer ready
+	 * to dequeue (so that a fence waiter finds it there): DQBUF may come
+	 * a moment before the signal.
+	 */
+	CHECK(poll_one(sync_fds[b.buf.index], POLLIN, FENCE_WAIT_MS) == 1,
+	      "%s: the errored buffer's fence still pending %d ms after DQBUF",
+	      d.path, FENCE_WAIT_MS);
 	status = sync_file_status(sync_fds[b.buf.index]);
 	CHECK(status == -EIO, "%s: errored buffer's fence status %d (%s), want -EIO",
 	      d.path, status, status < 0 ? strerrorname_np(-status) : "no error");
@@ -62,6 +69,9 @@ static void test_node(const struct inject_node *n)
 	CHECK(!ret, "%s: second DQBUF: %s", d.path, strerrorname_np(-ret));
 	CHECK(!(b.buf.flags & V4L2_BUF_FLAG_ERROR),
 	      "%s: second buffer (%u) has ERROR too", d.path, b.buf.index);
+	CHECK(poll_one(sync_fds[b.buf.index], POLLIN, FENCE_WAIT_MS) == 1,
+	      "%s: the good buffer's fence still pending %d ms after DQBUF",
+	      d.path, FENCE_WAIT_MS);
 	status = sync_file_status(sync_fds[b.buf.index]);
 	CHECK(status == 1, "%s: good buffer's fence status %d, want 1", d.path,
 	      status);

@@ -71,7 +71,7 @@ static void test_dmabuf(const struct inject_node *n)
 {
 	struct inject_node other_node = { n->instance, !n->output };
 	struct dmabuf_counters before, after;
-	int fds[NUM_BUFFERS], ret, i;
+	int fds[NUM_BUFFERS], ret, i, skip;
 	struct vdev d, other;
 
 	inject_open(&other, &other_node);
@@ -98,7 +98,17 @@ static void test_dmabuf(const struct inject_node *n)
 	      (unsigned long long)(after.unmaps - before.unmaps));
 	inject_check_spent(&d, VIVBUF_CID_QBUF_ERRORS);
 
-	for (i = 0; i < NUM_BUFFERS; i++) {
+	/*
+	 * vb2 (6.12) resets a DMABUF plane's length when a prepare fails, and
+	 * then checks a single-planar output buffer's bytesused against that
+	 * length rather than the one given: that buffer index is refused with
+	 * EINVAL until the next REQBUFS, whatever the driver does. Left out.
+	 */
+	skip = d.output && !d.mplane;
+	if (skip)
+		diag("%s: buffer 0 not queued again (vb2 refuses a single-planar output DMABUF buffer after a failed prepare)",
+		     d.path);
+	for (i = skip; i < NUM_BUFFERS; i++) {
 		ret = vdev_qbuf(&d, i, &fds[i], NULL);
 		CHECK(!ret, "%s: DMABUF QBUF %d once disarmed: %s", d.path, i,
 		      strerrorname_np(-ret));
