@@ -186,6 +186,9 @@ static int vivbuf_producer(void *data)
 			buf->vb.sequence = epoch_sequence + frame;
 			buf->vb.field = V4L2_FIELD_NONE;
 			buf->vb.vb2_buf.timestamp = now;
+			if (vivbuf_inject_take(&cap->inject,
+					       VIVBUF_INJECT_BUFFER))
+				err = -EIO;
 			vb2_dmabuf_buffer_done(&buf->vb.vb2_buf,
 					       err ? VB2_BUF_STATE_ERROR :
 						     VB2_BUF_STATE_DONE);
@@ -216,20 +219,31 @@ static int vivbuf_queue_setup(struct vb2_queue *q, unsigned int *num_buffers,
 	const struct v4l2_pix_format_mplane *mp = &cap->fmt;
 	unsigned int p;
 
-	/* CREATE_BUFS: the sizes asked for must hold the current format */
+	/*
+	 * CREATE_BUFS: the sizes asked for must hold the current format, and
+	 * not be absurdly large (VIVBUF_MAX_PLANE_SIZE says why)
+	 */
 	if (*num_planes) {
 		if (*num_planes != mp->num_planes)
 			return -EINVAL;
 		for (p = 0; p < mp->num_planes; p++)
-			if (sizes[p] < mp->plane_fmt[p].sizeimage)
+			if (sizes[p] < mp->plane_fmt[p].sizeimage ||
+			    sizes[p] > VIVBUF_MAX_PLANE_SIZE)
 				return -EINVAL;
-		return 0;
+		return vivbuf_inject_queue_setup(&cap->inject, q);
 	}
 
 	*num_planes = mp->num_planes;
 	for (p = 0; p < mp->num_planes; p++)
 		sizes[p] = mp->plane_fmt[p].sizeimage;
-	return 0;
+	return vivbuf_inject_queue_setup(&cap->inject, q);
+}
+
+static int vivbuf_buf_init(struct vb2_buffer *vb)
+{
+	struct vivbuf_capture *cap = vb2_get_drv_priv(vb->vb2_queue);
+
+	return vivbuf_inject_buf_init(&cap->inject, vb);
 }
 
 static int vivbuf_buf_prepare(struct vb2_buffer *vb)
@@ -243,6 +257,9 @@ static int vivbuf_buf_prepare(struct vb2_buffer *vb)
 			return -EINVAL;
 		vb2_set_plane_payload(vb, p, mp->plane_fmt[p].sizeimage);
 	}
+	/* QBUF (or PREPARE_BUF) fails as if the hardware did */
+	if (vivbuf_inject_take(&cap->inject, VIVBUF_INJECT_QBUF))
+		return -EIO;
 	return 0;
 }
 
@@ -288,6 +305,11 @@ static int vivbuf_start_streaming(struct vb2_queue *q, unsigned int count)
 	struct vivbuf_capture *cap = vb2_get_drv_priv(q);
 	struct task_struct *producer;
 
+	if (vivbuf_inject_take(&cap->inject, VIVBUF_INJECT_STREAMON)) {
+		vivbuf_return_buffers(cap, VB2_BUF_STATE_QUEUED);
+		return -EIO;
+	}
+
 	vivbuf_setup_tpg(cap);
 	producer = kthread_run(vivbuf_producer, cap, VIVBUF_NAME "%u-cap",
 			       cap_to_dev(cap)->instance);
@@ -311,6 +333,7 @@ static void vivbuf_stop_streaming(struct vb2_queue *q)
 
 static const struct vb2_ops vivbuf_qops = {
 	.queue_setup = vivbuf_queue_setup,
+	.buf_init = vivbuf_buf_init,
 	.buf_prepare = vivbuf_buf_prepare,
 	.buf_queue = vivbuf_buf_queue,
 	.start_streaming = vivbuf_start_streaming,
@@ -480,6 +503,18 @@ static int vivbuf_s_input(struct file *file, void *priv, unsigned int index)
 	return index ? -EINVAL : 0;
 }
 
+/* DQBUF fails before vb2 sees it: the buffer stays done */
+static int vivbuf_dqbuf(struct file *file, void *priv, struct v4l2_buffer *b)
+{
+	struct vivbuf_capture *cap = video_drvdata(file);
+
+	/* Only for the queue's owner; vb2 tells the others EBUSY */
+	if (!vb2_queue_is_busy(&cap->queue, file) &&
+	    vivbuf_inject_take(&cap->inject, VIVBUF_INJECT_DQBUF))
+		return -EIO;
+	return vb2_ioctl_dqbuf(file, priv, b);
+}
+
 static int vivbuf_log_status(struct file *file, void *priv)
 {
 	struct vivbuf_capture *cap = video_drvdata(file);
@@ -509,7 +544,7 @@ static int vivbuf_log_status(struct file *file, void *priv)
 	.vidioc_prepare_buf = vb2_ioctl_prepare_buf,			\
 	.vidioc_querybuf = vb2_ioctl_querybuf,				\
 	.vidioc_qbuf = vb2_ioctl_qbuf,					\
-	.vidioc_dqbuf = vb2_ioctl_dqbuf,				\
+	.vidioc_dqbuf = vivbuf_dqbuf,					\
 	.vidioc_expbuf = vb2_ioctl_expbuf,				\
 	VB2_DMABUF_COMPAT_VB2_IOCTL_REMOVE_BUFS			\
 	.vidioc_streamon = vb2_ioctl_streamon,				\
@@ -571,7 +606,7 @@ static int vivbuf_init_controls(struct vivbuf_capture *cap)
 	struct v4l2_ctrl_handler *hdl = &cap->ctrl_handler;
 	int ret;
 
-	v4l2_ctrl_handler_init(hdl, 1);
+	v4l2_ctrl_handler_init(hdl, 1 + VIVBUF_INJECT_NUM_CTRLS);
 	/*
 	 * The tpg's patterns except the last, TPG_PAT_NOISE, which is the only
 	 * one that changes from frame to frame.
@@ -580,7 +615,7 @@ static int vivbuf_init_controls(struct vivbuf_capture *cap)
 				     V4L2_CID_TEST_PATTERN, TPG_PAT_NOISE - 1,
 				     0, TPG_PAT_75_COLORBAR,
 				     tpg_pattern_strings);
-	ret = hdl->error;
+	ret = vivbuf_inject_add_controls(&cap->inject, cap_to_dev(cap), hdl);
 	if (!ret)
 		ret = v4l2_ctrl_handler_setup(hdl);
 	if (ret)

@@ -13,6 +13,7 @@
 #include <linux/module.h>
 #include <linux/platform_device.h>
 #include <linux/slab.h>
+#include <linux/workqueue.h>
 #include <media/videobuf2-dmabuf-compat.h>
 
 #include "vivbuf.h"
@@ -33,6 +34,22 @@ MODULE_PARM_DESC(mem_types,
 
 static struct platform_device *vivbuf_pdevs[VIVBUF_MAX_INSTANCES];
 
+/**
+ * struct vivbuf_unplug - the disconnect of an instance (error injection)
+ * @work: unbinds the instance from the driver when it runs
+ * @pdev: the instance's platform device
+ *
+ * One per instance, for the module's lifetime rather than the binding's:
+ * the work calls the driver's remove, which therefore must not wait for
+ * it, and an instance's struct vivbuf_dev may be gone when it runs.
+ */
+struct vivbuf_unplug {
+	struct delayed_work work;
+	struct platform_device *pdev;
+};
+
+static struct vivbuf_unplug vivbuf_unplugs[VIVBUF_MAX_INSTANCES];
+
 /*
  * Called when the last reference to the V4L2 device is dropped: by remove,
  * or later by the last close() of a video node that was open at remove.
@@ -47,6 +64,59 @@ static void vivbuf_dev_release(struct v4l2_device *v4l2_dev)
 	vivbuf_loopback_destroy(&dev->loop);
 	v4l2_device_unregister(&dev->v4l2_dev);
 	kfree(dev);
+}
+
+/*
+ * A hot-unplug: the same as unbinding the device through sysfs. Open files
+ * get ENODEV from then on, exported buffers stay valid until their last
+ * user lets go (the lifetime rules of the allocator).
+ */
+static void vivbuf_unplug_work(struct work_struct *work)
+{
+	struct vivbuf_unplug *unplug = container_of(to_delayed_work(work),
+						    struct vivbuf_unplug, work);
+	struct platform_device *pdev = READ_ONCE(unplug->pdev);
+
+	dev_info(&pdev->dev, "error injection: disconnect\n");
+	device_release_driver(&pdev->dev);
+}
+
+/**
+ * vivbuf_schedule_disconnect() - unplug an instance later
+ * @dev: the instance
+ * @delay_ms: in how many milliseconds; 0 cancels a pending disconnect
+ *
+ * The work runs outside any lock of the caller, so a control can ask for
+ * it. Any context that may sleep.
+ */
+void vivbuf_schedule_disconnect(struct vivbuf_dev *dev, unsigned int delay_ms)
+{
+	struct vivbuf_unplug *unplug = &vivbuf_unplugs[dev->instance];
+
+	if (!delay_ms) {
+		cancel_delayed_work(&unplug->work);
+		return;
+	}
+	WRITE_ONCE(unplug->pdev, dev->pdev);
+	mod_delayed_work(system_wq, &unplug->work, msecs_to_jiffies(delay_ms));
+}
+
+/**
+ * vivbuf_disconnect_pending_ms() - time left until a scheduled disconnect
+ * @dev: the instance
+ *
+ * Return: milliseconds, at least 1 while a disconnect is pending; 0 if
+ * none is.
+ */
+unsigned int vivbuf_disconnect_pending_ms(struct vivbuf_dev *dev)
+{
+	struct delayed_work *work = &vivbuf_unplugs[dev->instance].work;
+	long left;
+
+	if (!delayed_work_pending(work))
+		return 0;
+	left = (long)(READ_ONCE(work->timer.expires) - jiffies);
+	return left > 0 ? max(jiffies_to_msecs(left), 1U) : 1;
 }
 
 static int vivbuf_probe(struct platform_device *pdev)
@@ -136,6 +206,11 @@ static void vivbuf_remove(struct platform_device *pdev)
 {
 	struct vivbuf_dev *dev = platform_get_drvdata(pdev);
 
+	/*
+	 * A disconnect asked for earlier must not unplug the next binding.
+	 * Not waited for: this may be that disconnect.
+	 */
+	cancel_delayed_work(&vivbuf_unplugs[dev->instance].work);
 	vivbuf_m2m_unregister(dev);
 	vivbuf_output_unregister(dev);
 	vivbuf_capture_unregister(dev);
@@ -177,6 +252,15 @@ static int vivbuf_check_params(void)
 
 static void vivbuf_destroy_instances(unsigned int count)
 {
+	unsigned int i;
+
+	/*
+	 * No file is open (each holds the module), so nothing arms a
+	 * disconnect any more; one that runs now unbinds before the
+	 * instances go.
+	 */
+	for (i = 0; i < VIVBUF_MAX_INSTANCES; i++)
+		cancel_delayed_work_sync(&vivbuf_unplugs[i].work);
 	while (count--) {
 		platform_device_unregister(vivbuf_pdevs[count]);
 		vivbuf_pdevs[count] = NULL;
@@ -192,6 +276,9 @@ static int __init vivbuf_init(void)
 	ret = vivbuf_check_params();
 	if (ret)
 		return ret;
+
+	for (i = 0; i < VIVBUF_MAX_INSTANCES; i++)
+		INIT_DELAYED_WORK(&vivbuf_unplugs[i].work, vivbuf_unplug_work);
 
 	ret = platform_driver_register(&vivbuf_driver);
 	if (ret)

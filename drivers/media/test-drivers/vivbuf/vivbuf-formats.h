@@ -18,6 +18,16 @@
 #define VIVBUF_DEF_WIDTH	640
 #define VIVBUF_DEF_HEIGHT	480
 
+/*
+ * The largest plane VIDIOC_CREATE_BUFS may ask for: four times the largest
+ * frame of any vivbuf node (1920x1080 at 4 bytes per pixel), room enough
+ * for a larger format later. The allocator backs every plane with pages at
+ * once, so without a bound one ioctl could ask for gigabytes (a fuzzer
+ * asked for 2 GiB planes) and push the machine out of memory; larger
+ * requests fail with EINVAL.
+ */
+#define VIVBUF_MAX_PLANE_SIZE	(4U * VIVBUF_MAX_WIDTH * VIVBUF_MAX_HEIGHT * 4)
+
 /* Index of the default frame interval, 1/30 s, in vivbuf_intervals[] */
 #define VIVBUF_DEF_INTERVAL	1
 

@@ -423,10 +423,14 @@ static int vivbuf_m2m_queue_setup(struct vb2_queue *q,
 	const struct v4l2_pix_format_mplane *mp =
 		&ctx->fmt[vivbuf_m2m_side(q->type)];
 
-	/* CREATE_BUFS: the size asked for must hold the current format */
+	/*
+	 * CREATE_BUFS: the size asked for must hold the current format, and
+	 * not be absurdly large (VIVBUF_MAX_PLANE_SIZE says why)
+	 */
 	if (*num_planes)
 		return *num_planes == 1 &&
-		       sizes[0] >= mp->plane_fmt[0].sizeimage ? 0 : -EINVAL;
+		       sizes[0] >= mp->plane_fmt[0].sizeimage &&
+		       sizes[0] <= VIVBUF_MAX_PLANE_SIZE ? 0 : -EINVAL;
 
 	*num_planes = 1;
 	sizes[0] = mp->plane_fmt[0].sizeimage;

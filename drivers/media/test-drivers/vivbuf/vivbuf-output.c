@@ -19,6 +19,7 @@
 #include <linux/sched.h>
 #include <linux/string.h>
 #include <linux/timekeeping.h>
+#include <media/v4l2-event.h>
 #include <media/v4l2-ioctl.h>
 #include <media/videobuf2-dmabuf.h>
 #include <media/videobuf2-dmabuf-compat.h>
@@ -108,6 +109,9 @@ static int vivbuf_display(void *data)
 			buf->vb.sequence = sequence++;
 			buf->vb.field = V4L2_FIELD_NONE;
 			buf->vb.vb2_buf.timestamp = now;
+			if (vivbuf_inject_take(&out->inject,
+					       VIVBUF_INJECT_BUFFER))
+				err = -EIO;
 			vb2_dmabuf_buffer_done(&buf->vb.vb2_buf,
 					       err ? VB2_BUF_STATE_ERROR :
 						     VB2_BUF_STATE_DONE);
@@ -138,20 +142,31 @@ static int vivbuf_out_queue_setup(struct vb2_queue *q,
 	const struct v4l2_pix_format_mplane *mp = &out->fmt;
 	unsigned int p;
 
-	/* CREATE_BUFS: the sizes asked for must hold the current format */
+	/*
+	 * CREATE_BUFS: the sizes asked for must hold the current format, and
+	 * not be absurdly large (VIVBUF_MAX_PLANE_SIZE says why)
+	 */
 	if (*num_planes) {
 		if (*num_planes != mp->num_planes)
 			return -EINVAL;
 		for (p = 0; p < mp->num_planes; p++)
-			if (sizes[p] < mp->plane_fmt[p].sizeimage)
+			if (sizes[p] < mp->plane_fmt[p].sizeimage ||
+			    sizes[p] > VIVBUF_MAX_PLANE_SIZE)
 				return -EINVAL;
-		return 0;
+		return vivbuf_inject_queue_setup(&out->inject, q);
 	}
 
 	*num_planes = mp->num_planes;
 	for (p = 0; p < mp->num_planes; p++)
 		sizes[p] = mp->plane_fmt[p].sizeimage;
-	return 0;
+	return vivbuf_inject_queue_setup(&out->inject, q);
+}
+
+static int vivbuf_out_buf_init(struct vb2_buffer *vb)
+{
+	struct vivbuf_output *out = vb2_get_drv_priv(vb->vb2_queue);
+
+	return vivbuf_inject_buf_init(&out->inject, vb);
 }
 
 /* Progressive frames only: whatever field userspace gave, it is NONE */
@@ -179,6 +194,9 @@ static int vivbuf_out_buf_prepare(struct vb2_buffer *vb)
 		    vb2_get_plane_payload(vb, p) < need)
 			return -EINVAL;
 	}
+	/* QBUF (or PREPARE_BUF) fails as if the hardware did */
+	if (vivbuf_inject_take(&out->inject, VIVBUF_INJECT_QBUF))
+		return -EIO;
 	return 0;
 }
 
@@ -226,6 +244,11 @@ static int vivbuf_out_start_streaming(struct vb2_queue *q, unsigned int count)
 	struct task_struct *display;
 	int ret;
 
+	if (vivbuf_inject_take(&out->inject, VIVBUF_INJECT_STREAMON)) {
+		ret = -EIO;
+		goto return_buffers;
+	}
+
 	ret = vivbuf_loopback_connect(&dev->loop, &out->fmt);
 	if (ret)
 		goto return_buffers;
@@ -259,6 +282,7 @@ static void vivbuf_out_stop_streaming(struct vb2_queue *q)
 
 static const struct vb2_ops vivbuf_out_qops = {
 	.queue_setup = vivbuf_out_queue_setup,
+	.buf_init = vivbuf_out_buf_init,
 	.buf_out_validate = vivbuf_out_buf_out_validate,
 	.buf_prepare = vivbuf_out_buf_prepare,
 	.buf_queue = vivbuf_out_buf_queue,
@@ -430,16 +454,31 @@ static int vivbuf_out_s_output(struct file *file, void *priv,
 	return index ? -EINVAL : 0;
 }
 
+/* DQBUF fails before vb2 sees it: the buffer stays done */
+static int vivbuf_out_dqbuf(struct file *file, void *priv,
+			    struct v4l2_buffer *b)
+{
+	struct vivbuf_output *out = video_drvdata(file);
+
+	/* Only for the queue's owner; vb2 tells the others EBUSY */
+	if (!vb2_queue_is_busy(&out->queue, file) &&
+	    vivbuf_inject_take(&out->inject, VIVBUF_INJECT_DQBUF))
+		return -EIO;
+	return vb2_ioctl_dqbuf(file, priv, b);
+}
+
 static int vivbuf_out_log_status(struct file *file, void *priv)
 {
 	struct vivbuf_output *out = video_drvdata(file);
+	struct vivbuf_dev *dev = out_to_dev(out);
 	const struct v4l2_fract *interval = vivbuf_interval(out->interval);
 
-	v4l2_info(&out_to_dev(out)->v4l2_dev,
+	v4l2_info(&dev->v4l2_dev,
 		  "output: %p4cc %ux%u, %u/%u s per frame, %s\n",
 		  &out->fmt.pixelformat, out->fmt.width, out->fmt.height,
 		  interval->numerator, interval->denominator,
 		  vb2_is_streaming(&out->queue) ? "streaming" : "idle");
+	v4l2_ctrl_handler_log_status(&out->ctrl_handler, dev->v4l2_dev.name);
 	return 0;
 }
 
@@ -458,12 +497,14 @@ static int vivbuf_out_log_status(struct file *file, void *priv)
 	.vidioc_prepare_buf = vb2_ioctl_prepare_buf,			\
 	.vidioc_querybuf = vb2_ioctl_querybuf,				\
 	.vidioc_qbuf = vb2_ioctl_qbuf,					\
-	.vidioc_dqbuf = vb2_ioctl_dqbuf,				\
+	.vidioc_dqbuf = vivbuf_out_dqbuf,				\
 	.vidioc_expbuf = vb2_ioctl_expbuf,				\
 	VB2_DMABUF_COMPAT_VB2_IOCTL_REMOVE_BUFS			\
 	.vidioc_streamon = vb2_ioctl_streamon,				\
 	.vidioc_streamoff = vb2_ioctl_streamoff,			\
-	.vidioc_log_status = vivbuf_out_log_status
+	.vidioc_log_status = vivbuf_out_log_status,			\
+	.vidioc_subscribe_event = v4l2_ctrl_subscribe_event,		\
+	.vidioc_unsubscribe_event = v4l2_event_unsubscribe
 
 static const struct v4l2_ioctl_ops vivbuf_out_ioctl_ops = {
 	.vidioc_g_fmt_vid_out = vivbuf_out_g_fmt,
@@ -521,6 +562,11 @@ int vivbuf_output_init(struct vivbuf_dev *dev, bool multiplanar,
 	vivbuf_try_fmt(multiplanar, &out->fmt);
 	out->interval = VIVBUF_DEF_INTERVAL;
 
+	v4l2_ctrl_handler_init(&out->ctrl_handler, VIVBUF_INJECT_NUM_CTRLS);
+	ret = vivbuf_inject_add_controls(&out->inject, dev, &out->ctrl_handler);
+	if (ret)
+		goto free_controls;
+
 	q->type = multiplanar ? V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE :
 				V4L2_BUF_TYPE_VIDEO_OUTPUT;
 	q->io_modes = 0;
@@ -540,10 +586,8 @@ int vivbuf_output_init(struct vivbuf_dev *dev, bool multiplanar,
 					  VIVBUF_OUT_MIN_REQBUFS);
 	q->lock = &out->lock;
 	ret = vb2_queue_init(q);
-	if (ret) {
-		mutex_destroy(&out->lock);
-		return ret;
-	}
+	if (ret)
+		goto free_controls;
 
 	snprintf(vdev->name, sizeof(vdev->name), VIVBUF_NAME " output %u",
 		 dev->instance);
@@ -555,6 +599,7 @@ int vivbuf_output_init(struct vivbuf_dev *dev, bool multiplanar,
 	vdev->v4l2_dev = &dev->v4l2_dev;
 	vdev->queue = q;
 	vdev->lock = &out->lock;
+	vdev->ctrl_handler = &out->ctrl_handler;
 	vdev->vfl_dir = VFL_DIR_TX;
 	vdev->device_caps = V4L2_CAP_STREAMING |
 			    (multiplanar ? V4L2_CAP_VIDEO_OUTPUT_MPLANE :
@@ -564,6 +609,11 @@ int vivbuf_output_init(struct vivbuf_dev *dev, bool multiplanar,
 		v4l2_disable_ioctl(vdev, VIDIOC_EXPBUF);
 	video_set_drvdata(vdev, out);
 	return 0;
+
+free_controls:
+	v4l2_ctrl_handler_free(&out->ctrl_handler);
+	mutex_destroy(&out->lock);
+	return ret;
 }
 
 /**
@@ -606,5 +656,6 @@ void vivbuf_output_unregister(struct vivbuf_dev *dev)
  */
 void vivbuf_output_free(struct vivbuf_dev *dev)
 {
+	v4l2_ctrl_handler_free(&dev->out.ctrl_handler);
 	mutex_destroy(&dev->out.lock);
 }

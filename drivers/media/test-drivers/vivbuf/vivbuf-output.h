@@ -9,8 +9,11 @@
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
+#include <media/v4l2-ctrls.h>
 #include <media/v4l2-dev.h>
 #include <media/videobuf2-v4l2.h>
+
+#include "vivbuf-inject.h"
 
 struct task_struct;
 struct vivbuf_dev;
@@ -21,6 +24,8 @@ struct vivbuf_dev;
  * @vdev: the video device
  * @queue: its vb2 queue
  * @lock: serialises the file operations, the ioctls and the vb2 queue
+ * @ctrl_handler: the node's controls (error injection)
+ * @inject: the errors armed by the error injection controls
  * @multiplanar: the node uses the multi-planar API
  * @fmt: current format, in the multi-planar layout for both APIs
  * @interval: index of the current frame interval, read locklessly by the
@@ -33,6 +38,8 @@ struct vivbuf_output {
 	struct video_device vdev;
 	struct vb2_queue queue;
 	struct mutex lock;		/* fops, ioctls, vb2 queue */
+	struct v4l2_ctrl_handler ctrl_handler;
+	struct vivbuf_inject inject;
 	bool multiplanar;
 
 	struct v4l2_pix_format_mplane fmt;

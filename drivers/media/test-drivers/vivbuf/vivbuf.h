@@ -18,6 +18,7 @@
 #include <media/videobuf2-v4l2.h>
 
 #include "vivbuf-formats.h"
+#include "vivbuf-inject.h"
 #include "vivbuf-loopback.h"
 #include "vivbuf-output.h"
 
@@ -50,6 +51,7 @@ struct vivbuf_buffer {
  * @queue: its vb2 queue
  * @lock: serialises the file operations, the ioctls and the vb2 queue
  * @ctrl_handler: the node's controls
+ * @inject: the errors armed by the error injection controls
  * @multiplanar: the node uses the multi-planar API
  * @fmt: current format, in the multi-planar layout for both APIs
  * @interval: index of the current frame interval, read locklessly by the
@@ -66,6 +68,7 @@ struct vivbuf_capture {
 	struct vb2_queue queue;
 	struct mutex lock;		/* fops, ioctls, vb2 queue */
 	struct v4l2_ctrl_handler ctrl_handler;
+	struct vivbuf_inject inject;
 	bool multiplanar;
 
 	struct v4l2_pix_format_mplane fmt;
@@ -105,6 +108,8 @@ void vivbuf_capture_unregister(struct vivbuf_dev *dev);
 void vivbuf_capture_free(struct vivbuf_dev *dev);
 
 bool vivbuf_sleep_until(u64 deadline_ns);
+void vivbuf_schedule_disconnect(struct vivbuf_dev *dev, unsigned int delay_ms);
+unsigned int vivbuf_disconnect_pending_ms(struct vivbuf_dev *dev);
 #if IS_ENABLED(CONFIG_V4L2_MEM2MEM_DEV)
 int vivbuf_m2m_register(struct vivbuf_dev *dev, bool multiplanar,
 			unsigned int mem_types);
