@@ -1,0 +1,39 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# The build of a C test suite, included by its Makefile: one program per
+# test, named after its .c file, built on the host into $(OUT) and run in
+# the test guest. Every test is linked with $(SHARED) (no object files end
+# up next to the programs the runner executes). The including Makefile sets:
+#   SUITE    the suite's name (tests/SUITE, build/tests/SUITE)
+#   SHARED   .c files every test is built with; those of the suite's own
+#            directory are helpers, not tests
+#   HEADERS  what the tests and helpers include
+# and may add to CFLAGS, LDLIBS or the list of prerequisites of a program.
+
+OUT ?= ../../build/tests/$(SUITE)
+
+ifeq ($(origin CC),default)
+CC := gcc
+endif
+CFLAGS ?= -O2 -g
+CFLAGS += -Wall -Wextra -Werror -D_GNU_SOURCE -I../uapi
+
+SOURCES := $(filter-out $(notdir $(SHARED)),$(wildcard *.c))
+TESTS := $(SOURCES:.c=)
+PROGRAMS := $(addprefix $(OUT)/,$(TESTS))
+
+all: $(PROGRAMS)
+
+$(OUT):
+	mkdir -p $@
+
+$(OUT)/%: %.c $(SHARED) $(HEADERS) Makefile ../suite.mk | $(OUT)
+	$(CC) $(CFLAGS) -o $@ $< $(SHARED) $(LDLIBS)
+
+list:
+	@echo $(TESTS)
+
+clean:
+	rm -f $(PROGRAMS)
+
+.PHONY: all list clean
