@@ -3,14 +3,14 @@
 # The build of a C test suite, included by its Makefile: one program per
 # test, named after its .c file, built on the host into $(OUT) and run in
 # the test guest. Every test is linked with $(SHARED) (no object files end
-# up next to the programs the runner executes). The including Makefile sets:
-#   SUITE    the suite's name (tests/SUITE, build/tests/SUITE)
+# up next to the programs the runner executes). The suite is named after its
+# directory (tests/NAME, build/tests/NAME). The including Makefile sets:
 #   SHARED   .c files every test is built with; those of the suite's own
 #            directory are helpers, not tests
 #   HEADERS  what the tests and helpers include
 # and may add to CFLAGS, LDLIBS or the list of prerequisites of a program.
 
-OUT ?= ../../build/tests/$(SUITE)
+OUT ?= ../../build/tests/$(notdir $(CURDIR))
 
 ifeq ($(origin CC),default)
 CC := gcc
