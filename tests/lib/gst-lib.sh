@@ -74,13 +74,6 @@ no_glib_warnings() {
 	fi
 }
 
-# holds_drm_card PID: process PID has a DRM card node open. The first
-#   opener of a card is its DRM master; a kms-grab that opened vkms before
-#   kmssink did made kmssink fail with "failed to configure video mode".
-holds_drm_card() {
-	ls -l "/proc/$1/fd" 2>/dev/null | grep -q ' -> /dev/dri/card'
-}
-
 # zero_copy NAME REF.png EXPORTER ATTACHED PIPELINE-HEAD
 #   Runs PIPELINE-HEAD ! kmssink on vkms and passes if, while it runs,
 #   (a) the primary plane shows exactly REF.png (grabbed until it does),
@@ -110,8 +103,7 @@ zero_copy() {
 			seen=yes
 			cp "$bufinfo" "$work/$name.bufinfo"
 		fi
-		# Not before kmssink has the card: it must be its DRM master.
-		if [ $shown = no ] && holds_drm_card $pid; then
+		if [ $shown = no ]; then
 			"$kms_grab" -M vkms "$work/$name.png" 2> "$work/$name.grab" &&
 				cmp -s "$ref" "$work/$name.png" && shown=yes
 			cat "$work/$name.grab" >> "$work/$name.grabs"
@@ -121,6 +113,20 @@ zero_copy() {
 	done
 	wait $pid
 	rc=$?
+	# Seen once in four full runs: kmssink fails to set vkms's mode right
+	# at start-up (before any frame). Likely cause: a kms-grab of the loop
+	# above opened the card first and so was its DRM master; kms-grab now
+	# drops mastership at once, and the retry stays until runs confirm it.
+	# Once more, said in the log; a second failure fails the test as usual.
+	if [ $rc != 0 ] && [ "${zero_copy_retried:-no}" = no ] &&
+		grep -q 'failed to configure video mode' "$log"; then
+		echo "# $name: kmssink could not set the mode at start-up; trying once more"
+		zero_copy_retried=yes
+		sleep 1
+		zero_copy "$@"
+		zero_copy_retried=no
+		return
+	fi
 	if [ $rc != 0 ] || grep -q '^ERROR' "$log"; then
 		tail -n 30 "$log"
 		fail "$name: the pipeline failed (exit $rc)"
