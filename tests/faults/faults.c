@@ -350,13 +350,3 @@ void fi_capture_setup(struct vdev *q, unsigned int instance,
 	vdev_streamoff(q);
 }
 
-uint64_t fi_checksum(const void *data, size_t size)
-{
-	const uint8_t *bytes = data;
-	uint64_t sum = 0;
-	size_t i;
-
-	for (i = 0; i < size; i++)
-		sum += (uint64_t)bytes[i] * (i % 251 + 1);
-	return sum;
-}

@@ -104,9 +104,6 @@ void fi_open(struct vdev *q, unsigned int instance, bool output,
 void fi_capture_setup(struct vdev *q, unsigned int instance,
 		      struct v4l2_format *orig, bool frames);
 
-/* A position-weighted sum of the bytes, to compare views of memory. */
-uint64_t fi_checksum(const void *data, size_t size);
-
 /* The number of open file descriptors of the process. */
 unsigned int fi_open_fds(void);
 

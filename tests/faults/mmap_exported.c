@@ -30,7 +30,7 @@ static int mmap_run(void *p)
 	c->map = mmap(NULL, c->size, PROT_READ, MAP_SHARED, c->fd, 0);
 	if (c->map == MAP_FAILED)
 		return -errno;
-	c->sum = fi_checksum(c->map, c->size);
+	c->sum = buffer_checksum(c->map, c->size);
 	return 0;
 }
 
@@ -79,7 +79,7 @@ int main(void)
 	c.size = dmabuf_size(c.fd);
 	map = dmabuf_mmap(c.fd, c.size, PROT_READ);
 	CHECK(!buffer_is_zero(map, c.size), "buffer 0 holds no frame");
-	c.want = fi_checksum(map, c.size);
+	c.want = buffer_checksum(map, c.size);
 	CHECK(!munmap(map, c.size), "munmap");
 	c.cpu_maps = dmabuf_counter("cpu_maps");
 

@@ -48,19 +48,6 @@ static inline uint64_t now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* poll() one fd: 1 ready, 0 not within @timeout_ms. */
-static inline int poll_one(int fd, short events, int timeout_ms)
-{
-	struct pollfd pfd = { .fd = fd, .events = events };
-	int ret;
-
-	do {
-		ret = poll(&pfd, 1, timeout_ms);
-	} while (ret == -1 && errno == EINTR);
-	CHECK(ret >= 0, "poll fd %d", fd);
-	return ret;
-}
-
 /* The fences of the buffer behind @dmabuf that a reader (or writer) waits for */
 static inline int export_sync_file(int dmabuf, uint32_t flags)
 {

@@ -62,7 +62,7 @@ int main(void)
 
 	for (i = 0; i < LT_BUFFERS; i++) {
 		lt_fences_idle(fds[i]);
-		CHECK(lt_read_dmabuf(fds[i]) == lt_checksum(vmaps[i].addr, sizes[i]),
+		CHECK(lt_read_dmabuf(fds[i]) == buffer_checksum(vmaps[i].addr, sizes[i]),
 		      "buffer %u: dma-buf and V4L2 mmap differ after close", i);
 		ret = dmabuf_sync(fds[i], DMA_BUF_SYNC_START | DMA_BUF_SYNC_WRITE);
 		CHECK(!ret, "SYNC START|WRITE: %s", strerrorname_np(-ret));

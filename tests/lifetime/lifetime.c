@@ -160,18 +160,6 @@ void lt_stream(struct vdev *q, const struct node *node, uint32_t pixelformat,
 		lt_next_frame(q, fds);
 }
 
-uint64_t lt_checksum(const void *data, size_t size)
-{
-	const uint8_t *bytes = data;
-	uint64_t sum = 0;
-	size_t i;
-
-	/* Position-weighted, so that moved bytes change it. */
-	for (i = 0; i < size; i++)
-		sum += (uint64_t)bytes[i] * (i % 251 + 1);
-	return sum;
-}
-
 uint64_t lt_read_dmabuf(int fd)
 {
 	size_t size = dmabuf_size(fd);
@@ -183,7 +171,7 @@ uint64_t lt_read_dmabuf(int fd)
 	ret = dmabuf_sync(fd, DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ);
 	CHECK(!ret, "SYNC START|READ fd %d: %s", fd, strerrorname_np(-ret));
 	CHECK(!buffer_is_zero(map, size), "dma-buf fd %d is all zero", fd);
-	sum = lt_checksum(map, size);
+	sum = buffer_checksum(map, size);
 	ret = dmabuf_sync(fd, DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ);
 	CHECK(!ret, "SYNC END|READ fd %d: %s", fd, strerrorname_np(-ret));
 	CHECK(!munmap(map, size), "munmap dma-buf fd %d", fd);

@@ -39,8 +39,6 @@ void lt_stream(struct vdev *q, const struct node *node, uint32_t pixelformat,
 /* Dequeue one frame within DQBUF_TIMEOUT_MS, check it and requeue it. */
 void lt_next_frame(struct vdev *q, const struct dmabufs *fds);
 
-/* A sum of the bytes, to compare views of the same memory. */
-uint64_t lt_checksum(const void *data, size_t size);
 /*
  * Read a whole exported dma-buf through a new mapping, bracketed by
  * DMA_BUF_IOCTL_SYNC; returns its checksum. Fails if it is all zero.

@@ -23,9 +23,9 @@ static int child(int fd, int go, uint64_t sum, void *vmap, void *map,
 
 	/* Wait until the parent holds nothing any more. */
 	CHECK(read(go, &byte, 1) == 1, "child: read from the parent");
-	CHECK(lt_checksum(vmap, size) == sum,
+	CHECK(buffer_checksum(vmap, size) == sum,
 	      "child: the inherited V4L2 mapping changed");
-	CHECK(lt_checksum(map, size) == sum,
+	CHECK(buffer_checksum(map, size) == sum,
 	      "child: the inherited dma-buf mapping changed");
 	CHECK(lt_read_dmabuf(fd) == sum, "child: the dma-buf fd reads another frame");
 	lt_fences_idle(fd);
@@ -63,7 +63,7 @@ int main(void)
 	vmap = q.map[b.buf.index][0].addr;
 	map = dmabuf_mmap(fd, size, PROT_READ);
 	sum = lt_read_dmabuf(fd);
-	CHECK(sum == lt_checksum(vmap, size), "dma-buf and V4L2 mmap differ");
+	CHECK(sum == buffer_checksum(vmap, size), "dma-buf and V4L2 mmap differ");
 
 	CHECK(!pipe2(pipefd, O_CLOEXEC), "pipe");
 	fflush(stdout);

@@ -89,7 +89,7 @@ int main(void)
 	check_enodev(&q);
 	for (i = 0; i < LT_BUFFERS; i++) {
 		lt_fences_idle(fds[i]);
-		CHECK(lt_read_dmabuf(fds[i]) == lt_checksum(vmaps[i].addr, sizes[i]),
+		CHECK(lt_read_dmabuf(fds[i]) == buffer_checksum(vmaps[i].addr, sizes[i]),
 		      "buffer %u: dma-buf and V4L2 mmap differ after unbind", i);
 		ret = dmabuf_sync(fds[i], DMA_BUF_SYNC_START | DMA_BUF_SYNC_RW);
 		CHECK(!ret, "SYNC START|RW: %s", strerrorname_np(-ret));

@@ -42,7 +42,6 @@
 #define CAPTURE_FPS	30
 #define OUTPUT_FPS	60	/* faster than the capture: it never lags */
 #define STALL_MS	5000
-#define M2M_CAPS	(V4L2_CAP_VIDEO_M2M | V4L2_CAP_VIDEO_M2M_MPLANE)
 
 /* A queue whose buffers are tracked: which are with the driver. */
 struct tq {
@@ -111,31 +110,8 @@ static int m2m_open(unsigned int instance, char *path, size_t len,
 		    uint32_t *caps_out)
 {
 	struct v4l2_capability caps = { 0 };
-	char bus_info[32];
-	struct dirent *de;
-	int fd = -1;
-	DIR *dir;
+	int fd = vdev_find_m2m(instance, path, len, &caps);
 
-	snprintf(bus_info, sizeof(bus_info), "platform:vivbuf-%u", instance);
-	dir = opendir("/dev");
-	CHECK(dir, "opendir /dev");
-	while (fd < 0 && (de = readdir(dir))) {
-		if (strncmp(de->d_name, "video", 5))
-			continue;
-		snprintf(path, len, "/dev/%.24s", de->d_name);
-		fd = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		memset(&caps, 0, sizeof(caps));
-		if (xioctl(fd, VIDIOC_QUERYCAP, &caps) ||
-		    strcmp((const char *)caps.driver, "vivbuf") ||
-		    strcmp((const char *)caps.bus_info, bus_info) ||
-		    !(caps.device_caps & M2M_CAPS)) {
-			close(fd);
-			fd = -1;
-		}
-	}
-	closedir(dir);
 	*caps_out = caps.device_caps;
 	return fd;
 }

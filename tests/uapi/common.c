@@ -120,6 +120,64 @@ static bool is_vivbuf_instance(int fd, unsigned int instance, bool output,
 	       (node_caps(caps) & want);
 }
 
+int poll_one(int fd, short events, int timeout_ms)
+{
+	struct pollfd pfd = { .fd = fd, .events = events };
+	int ret;
+
+	do {
+		ret = poll(&pfd, 1, timeout_ms);
+	} while (ret == -1 && errno == EINTR);
+	CHECK(ret >= 0, "poll fd %d", fd);
+	return ret;
+}
+
+uint64_t buffer_checksum(const void *data, size_t size)
+{
+	const uint8_t *bytes = data;
+	uint64_t sum = 0;
+	size_t i;
+
+	for (i = 0; i < size; i++)
+		sum += (uint64_t)bytes[i] * (i % 251 + 1);
+	return sum;
+}
+
+/*
+ * The m2m node of vivbuf instance @instance: driver "vivbuf", its bus_info
+ * and M2M device capabilities. Its open fd, or -1.
+ */
+int vdev_find_m2m(unsigned int instance, char *path, size_t path_len,
+		  struct v4l2_capability *caps)
+{
+	char bus_info[32];
+	struct dirent *de;
+	int fd = -1;
+	DIR *dir;
+
+	snprintf(bus_info, sizeof(bus_info), "platform:vivbuf-%u", instance);
+	dir = opendir("/dev");
+	CHECK(dir, "opendir /dev");
+	while (fd < 0 && (de = readdir(dir))) {
+		if (strncmp(de->d_name, "video", 5))
+			continue;
+		snprintf(path, path_len, "/dev/%.24s", de->d_name);
+		fd = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		memset(caps, 0, sizeof(*caps));
+		if (xioctl(fd, VIDIOC_QUERYCAP, caps) ||
+		    strcmp((const char *)caps->driver, "vivbuf") ||
+		    strcmp((const char *)caps->bus_info, bus_info) ||
+		    !(caps->device_caps & M2M_CAPS)) {
+			close(fd);
+			fd = -1;
+		}
+	}
+	closedir(dir);
+	return fd;
+}
+
 int vdev_find(unsigned int instance, char *path, size_t path_len)
 {
 	return vdev_find_node(instance, false, path, path_len);

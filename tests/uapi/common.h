@@ -80,6 +80,12 @@ void test_init(const char *name);
 /* ioctl() that retries on EINTR. */
 int xioctl(int fd, unsigned long request, void *arg);
 
+/* poll() one fd for @events, retrying on EINTR: >0 ready, 0 timed out. */
+int poll_one(int fd, short events, int timeout_ms);
+
+/* A position-weighted sum of @data: moved bytes change it too. */
+uint64_t buffer_checksum(const void *data, size_t size);
+
 struct plane_map {
 	void *addr;
 	size_t length;
@@ -128,6 +134,10 @@ struct import_buf {
 };
 
 /* Device: find, open (the capture node, or the output node), configure. */
+#define M2M_CAPS	(V4L2_CAP_VIDEO_M2M | V4L2_CAP_VIDEO_M2M_MPLANE)
+/* The m2m node of @instance, opened O_NONBLOCK, with its caps; or -1. */
+int vdev_find_m2m(unsigned int instance, char *path, size_t path_len,
+		  struct v4l2_capability *caps);
 int vdev_find(unsigned int instance, char *path, size_t path_len);
 int vdev_find_node(unsigned int instance, bool output, char *path,
 		   size_t path_len);

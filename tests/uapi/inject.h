@@ -122,19 +122,6 @@ static inline int sync_file_status(int sync_fd)
 	return info.status;
 }
 
-/* poll() one fd: 1 ready, 0 not within @timeout_ms. */
-static inline int poll_one(int fd, short events, int timeout_ms)
-{
-	struct pollfd pfd = { .fd = fd, .events = events };
-	int ret;
-
-	do {
-		ret = poll(&pfd, 1, timeout_ms);
-	} while (ret == -1 && errno == EINTR);
-	CHECK(ret >= 0, "poll fd %d", fd);
-	return ret;
-}
-
 /* Disarm everything (a failed test before may have left errors armed). */
 static inline void inject_reset(struct vdev *d)
 {

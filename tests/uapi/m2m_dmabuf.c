@@ -27,7 +27,6 @@
 #define M2M_WIDTH	322
 #define M2M_HEIGHT	181
 #define POISON		0xa5
-#define M2M_CAPS	(V4L2_CAP_VIDEO_M2M | V4L2_CAP_VIDEO_M2M_MPLANE)
 
 /* Both queues of one open m2m node (they share the fd). */
 struct m2m {
@@ -40,41 +39,6 @@ struct side {
 	struct import_buf buf[NUM_BUFFERS];
 };
 
-/*
- * The m2m node of vivbuf instance @instance: driver "vivbuf", its bus_info
- * and M2M device capabilities. Its open fd, or -1.
- */
-static int m2m_find(unsigned int instance, char *path, size_t path_len,
-		    struct v4l2_capability *caps)
-{
-	char bus_info[32];
-	struct dirent *de;
-	int fd = -1;
-	DIR *dir;
-
-	snprintf(bus_info, sizeof(bus_info), "platform:vivbuf-%u", instance);
-	dir = opendir("/dev");
-	CHECK(dir, "opendir /dev");
-	while (fd < 0 && (de = readdir(dir))) {
-		if (strncmp(de->d_name, "video", 5))
-			continue;
-		snprintf(path, path_len, "/dev/%.24s", de->d_name);
-		fd = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		memset(caps, 0, sizeof(*caps));
-		if (xioctl(fd, VIDIOC_QUERYCAP, caps) ||
-		    strcmp((const char *)caps->driver, "vivbuf") ||
-		    strcmp((const char *)caps->bus_info, bus_info) ||
-		    !(caps->device_caps & M2M_CAPS)) {
-			close(fd);
-			fd = -1;
-		}
-	}
-	closedir(dir);
-	return fd;
-}
-
 static void m2m_open(struct m2m *m, unsigned int instance)
 {
 	struct v4l2_capability caps;
@@ -82,7 +46,7 @@ static void m2m_open(struct m2m *m, unsigned int instance)
 	uint32_t dcaps;
 	int fd;
 
-	fd = m2m_find(instance, path, sizeof(path), &caps);
+	fd = vdev_find_m2m(instance, path, sizeof(path), &caps);
 	if (fd < 0)
 		skip_test("no vivbuf m2m node for instance %u (vivbuf m2m=0?)",
 			  instance);
