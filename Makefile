@@ -6,7 +6,7 @@
 #                      and the GStreamer plugin (against the host's GStreamer)
 #   make gst-plugin    the plugin alone, in build/gst-plugin-host
 #   make check         build everything and run the test suites in the test machine
-#   make check SUITE=uapi   one suite
+#   make check SUITE=uapi   one suite; CHECK_TESTS="NAME..." only those tests
 #   make check KERNELS="6.12 6.1"   the kernel tiers to run them on (default
 #                      6.12; 6.1 is Debian 12's stock kernel, see tests/vm/run)
 #   make fuzz DURATION=600  the ioctl fuzzer for longer than make check's 90 s

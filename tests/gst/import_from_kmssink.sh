@@ -1,7 +1,7 @@
 #!/bin/sh
 # vivbuf <- v4l2dmabufsrc io-mode=import <- kmssink's dumb buffers on vkms:
 # vivbuf writes straight into the buffers vkms scans out. 1280x720
-# XRGB8888, 120 frames, DMA_DRM caps and plain caps. Passes only if the
+# XRGB8888, DMA_DRM caps and plain caps. Passes only if the
 # plane shows the frame V4L2 captures, pixel for pixel, nothing was copied,
 # vivbuf is attached to the dma-bufs vkms (DRM PRIME) exported and mapped
 # each of them once (each dma-buf always goes back to the same V4L2 index).
@@ -15,7 +15,7 @@ dev=$(vivbuf_node 0)
 v4l2-ctl -d "$dev" -c test_pattern=0 || fail "cannot select vivbuf's colour bars"
 reference_frame "$dev" 1280 720 XR24 XR24 "$work/ref.png"
 
-src="v4l2dmabufsrc device=$dev io-mode=import num-buffers=120"
+src="v4l2dmabufsrc device=$dev io-mode=import num-buffers=$zero_copy_frames"
 maps=$(counter maps)
 zero_copy drm "$work/ref.png" drm vivbuf.0 \
 	"$src ! video/x-raw(memory:DMABuf),format=DMA_DRM,drm-format=XR24,width=1280,height=720"

@@ -28,11 +28,11 @@ for f in XR24:XR24:DMA_DRM AR24:AR24:BGRA RG16:RGBP:DMA_DRM; do
 		caps="video/x-raw,format=$format"
 	fi
 	zero_copy "export-$fourcc" "$work/ref-$fourcc.png" videobuf2_vmalloc vkms \
-		"v4l2dmabufsrc device=$dev io-mode=export num-buffers=60 ! $caps,width=1280,height=720"
+		"v4l2dmabufsrc device=$dev io-mode=export num-buffers=$zero_copy_frames ! $caps,width=1280,height=720"
 done
 
 reference_frame "$dev" 1280 720 XR24 XR24 "$work/ref.png"
 zero_copy import "$work/ref.png" "" "" \
-	"v4l2dmabufsrc device=$dev io-mode=import num-buffers=60 ! video/x-raw(memory:DMABuf),format=DMA_DRM,drm-format=XR24,width=1280,height=720"
+	"v4l2dmabufsrc device=$dev io-mode=import num-buffers=$zero_copy_frames ! video/x-raw(memory:DMABuf),format=DMA_DRM,drm-format=XR24,width=1280,height=720"
 grep -q 'memory=(string)"imported\\ from\\ downstream\\ pool' "$work/import.log" ||
 	fail "the element did not import kmssink's buffers: $(stat_of "$work/import.log" memory)"

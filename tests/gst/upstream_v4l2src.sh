@@ -15,6 +15,6 @@ reference_frame "$dev" 1280 720 XR24 XR24 "$work/ref.png"
 
 caps="video/x-raw,format=BGRx,width=1280,height=720"
 zero_copy dmabuf "$work/ref.png" videobuf2-dmabuf vkms \
-	"v4l2src device=$dev io-mode=dmabuf num-buffers=90 ! $caps"
+	"v4l2src device=$dev io-mode=dmabuf num-buffers=$zero_copy_frames ! $caps"
 zero_copy dmabuf_import "$work/ref.png" drm vivbuf.0 \
-	"v4l2src device=$dev io-mode=dmabuf-import num-buffers=90 ! $caps"
+	"v4l2src device=$dev io-mode=dmabuf-import num-buffers=$zero_copy_frames ! $caps"

@@ -83,6 +83,10 @@ no_glib_warnings() {
 #       ran (cpu_maps rose only by kms-grab's own reads of the plane),
 #   and it ends cleanly. For v4l2dmabufsrc heads it also checks its stats:
 #   frames pushed, copies 0.
+#   PIPELINE-HEAD's num-buffers=$zero_copy_frames only bounds a failing run:
+#   once (a) and (c) hold, the pipeline is told to end (EOS, gst-launch -e),
+#   so a slow machine cannot end it before the plane was grabbed.
+zero_copy_frames=900
 zero_copy() {
 	name=$1 ref=$2 exporter=$3 dev_attached=$4 head=$5
 	log=$work/$name.log
@@ -93,7 +97,7 @@ zero_copy() {
 	# each argument), hence the unquoted expansion, without globbing.
 	set -f
 	# shellcheck disable=SC2086
-	gst-launch-1.0 -m $head ! $kms_sink > "$log" 2>&1 &
+	gst-launch-1.0 -e -m $head ! $kms_sink > "$log" 2>&1 &
 	set +f
 	pid=$!
 	shown=no seen=no
@@ -108,7 +112,10 @@ zero_copy() {
 				cmp -s "$ref" "$work/$name.png" && shown=yes
 			cat "$work/$name.grab" >> "$work/$name.grabs"
 		fi
-		[ $shown = yes ] && [ $seen != no ] && break
+		if [ $shown = yes ] && [ $seen != no ]; then
+			kill -INT $pid 2>/dev/null
+			break
+		fi
 		sleep 0.3
 	done
 	wait $pid

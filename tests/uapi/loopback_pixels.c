@@ -27,7 +27,13 @@
 #define CAP_BUFFERS	3
 #define LOOP_FRAMES	6	/* captured frames that must be output frames */
 #define PATTERN_FRAMES	3	/* captured frames that must be the pattern */
-#define SETTLE_FRAMES	2	/* may have started before a change applied */
+/*
+ * Captured frames that may show the picture from before a change: every
+ * capture buffer queued when the output started or stopped may have been
+ * filled before it (done, waiting to be dequeued); one requeued after the
+ * change is filled after it.
+ */
+#define SETTLE_FRAMES	CAP_BUFFERS
 #define MIN_OUT_DONE	3	/* output frames displayed while disconnected */
 #define MARKER		0x504f4f4cu	/* "LOOP" */
 #define PHASE_TIMEOUT_MS 15000
