@@ -152,29 +152,35 @@ bool vivbuf_sleep_until(u64 deadline_ns)
  * The producer thread runs from start_streaming to stop_streaming, like a
  * sensor with a DMA engine: at the start of each frame it takes the oldest
  * queued buffer and writes the frame into it, and at the end of the frame
- * (epoch + (n + 1) * period for frame n) it hands the buffer out. A frame
- * that starts with no buffer queued is dropped, and its sequence number with
- * it. When the thread wakes up late, the frames that ended meanwhile are
- * dropped too, rather than produced in a burst.
+ * (one period later) it hands the buffer out. A frame that starts with no
+ * buffer queued is dropped, and its sequence number with it: a gap in the
+ * sequence is always a frame userspace did not make room for.
+ *
+ * When the thread wakes up more than a period late, the machine stalled
+ * (an emulator, a loaded host), not the sensor: the next frame starts now,
+ * so the sequence neither skips nor bursts to catch up.
  */
 static int vivbuf_producer(void *data)
 {
 	struct vivbuf_capture *cap = data;
-	unsigned int interval = READ_ONCE(cap->interval);
-	unsigned int new_interval;
-	u64 period = vivbuf_fract_to_ns(vivbuf_interval(interval));
-	u64 epoch = ktime_get_ns();
-	u64 epoch_sequence = 0;
-	u64 frame = 0;	/* the frame in progress, counted from the epoch */
+	const struct v4l2_fract *interval;
+	u64 frame_end = ktime_get_ns();
+	u32 sequence = 0;
 	struct vivbuf_buffer *buf;
+	u64 period;
 	u64 now;
 	int err;
 
 	for (;;) {
+		/* S_PARM while streaming takes effect at the next frame */
+		interval = vivbuf_interval(READ_ONCE(cap->interval));
+		period = vivbuf_fract_to_ns(interval);
+		frame_end += period;
+
 		buf = vivbuf_take_buffer(cap);
 		err = buf ? vivbuf_fill_buffer(cap, buf) : 0;
 
-		if (!vivbuf_sleep_until(epoch + (frame + 1) * period)) {
+		if (!vivbuf_sleep_until(frame_end)) {
 			if (buf)
 				vb2_dmabuf_buffer_done(&buf->vb.vb2_buf,
 						       VB2_BUF_STATE_ERROR);
@@ -183,7 +189,7 @@ static int vivbuf_producer(void *data)
 
 		now = ktime_get_ns();
 		if (buf) {
-			buf->vb.sequence = epoch_sequence + frame;
+			buf->vb.sequence = sequence;
 			buf->vb.field = V4L2_FIELD_NONE;
 			buf->vb.vb2_buf.timestamp = now;
 			if (vivbuf_inject_take(&cap->inject,
@@ -193,18 +199,9 @@ static int vivbuf_producer(void *data)
 					       err ? VB2_BUF_STATE_ERROR :
 						     VB2_BUF_STATE_DONE);
 		}
-		/* The next frame is the one running now */
-		frame = div64_u64(now - epoch, period);
-
-		/* S_PARM while streaming: a new epoch, at the frame's start */
-		new_interval = READ_ONCE(cap->interval);
-		if (new_interval != interval) {
-			epoch += frame * period;
-			epoch_sequence += frame;
-			frame = 0;
-			interval = new_interval;
-			period = vivbuf_fract_to_ns(vivbuf_interval(interval));
-		}
+		sequence++;
+		if (now > frame_end + period)
+			frame_end = now;
 	}
 }
 
