@@ -17,6 +17,7 @@
 #include <linux/iosys-map.h>
 #include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/slab.h>
 #include <linux/version.h>
 #include <media/v4l2-fh.h>
 #include <media/v4l2-mem2mem.h>
@@ -275,6 +276,16 @@ static int fn##_compat(struct platform_device *pdev)			\
 	fn(pdev);							\
 	return 0;							\
 }
+#endif
+
+/*
+ * Typed allocation: 7.x's kzalloc_obj() and kmalloc_objs() (which upstream
+ * checkpatch asks for) take the object, not its size. Older kernels get them
+ * with the explicit GFP argument that the callers always pass.
+ */
+#ifndef kzalloc_obj
+#define kzalloc_obj(obj, gfp)		kzalloc(sizeof(obj), gfp)
+#define kmalloc_objs(obj, count, gfp)	kmalloc_array(count, sizeof(obj), gfp)
 #endif
 
 #endif /* _MEDIA_VIDEOBUF2_DMABUF_COMPAT_H */

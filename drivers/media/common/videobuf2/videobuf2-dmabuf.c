@@ -400,7 +400,7 @@ static void *vb2_dmabuf_alloc(struct vb2_buffer *vb, struct device *dev,
 	if (WARN_ON(!dev || !size))
 		return ERR_PTR(-EINVAL);
 
-	buf = kzalloc(sizeof(*buf), GFP_KERNEL);
+	buf = kzalloc_obj(*buf, GFP_KERNEL);
 	if (!buf)
 		return ERR_PTR(-ENOMEM);
 
@@ -609,7 +609,7 @@ static int vb2_dmabuf_dbuf_attach(struct dma_buf *dbuf,
 	struct vb2_dmabuf_attachment *attach;
 	int ret;
 
-	attach = kzalloc(sizeof(*attach), GFP_KERNEL);
+	attach = kzalloc_obj(*attach, GFP_KERNEL);
 	if (!attach)
 		return -ENOMEM;
 
@@ -920,7 +920,7 @@ static void *vb2_dmabuf_attach_dmabuf(struct vb2_buffer *vb,
 	if (WARN_ON(!dev))
 		return ERR_PTR(-EINVAL);
 
-	buf = kzalloc(sizeof(*buf), GFP_KERNEL);
+	buf = kzalloc_obj(*buf, GFP_KERNEL);
 	if (!buf)
 		return ERR_PTR(-ENOMEM);
 
@@ -1123,7 +1123,7 @@ static int vb2_dmabuf_get_in_fence(struct dma_resv *resv,
 	if (!max_count)
 		return 0;
 
-	fences = kmalloc_array(max_count, sizeof(*fences), GFP_KERNEL);
+	fences = kmalloc_objs(*fences, max_count, GFP_KERNEL);
 	if (!fences)
 		return -ENOMEM;
 	/* The list is stable under the lock; fences only ever signal. */
@@ -1200,7 +1200,7 @@ int vb2_dmabuf_buf_queued(struct vb2_buffer *vb, u64 frame_interval_ns)
 	if (!READ_ONCE(vb2_dmabuf_fences_enabled))
 		return 0;
 
-	f = kzalloc(sizeof(*f), GFP_KERNEL);
+	f = kzalloc_obj(*f, GFP_KERNEL);
 	if (!f) {
 		buf0->publish_error = -ENOMEM;
 		return -ENOMEM;

@@ -139,7 +139,7 @@ static int vivbuf_probe(struct platform_device *pdev)
 	 */
 	dma_set_max_seg_size(&pdev->dev, UINT_MAX);
 
-	dev = kzalloc(sizeof(*dev), GFP_KERNEL);
+	dev = kzalloc_obj(*dev, GFP_KERNEL);
 	if (!dev)
 		return -ENOMEM;
 	dev->pdev = pdev;

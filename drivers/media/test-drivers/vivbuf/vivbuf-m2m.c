@@ -555,7 +555,7 @@ static int vivbuf_m2m_open(struct file *file)
 	struct vivbuf_m2m_ctx *ctx;
 	int ret;
 
-	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL);
+	ctx = kzalloc_obj(*ctx, GFP_KERNEL);
 	if (!ctx)
 		return -ENOMEM;
 	ctx->m2m = m2m;
@@ -781,7 +781,7 @@ int vivbuf_m2m_register(struct vivbuf_dev *dev, bool multiplanar,
 	if (!vivbuf_m2m_enabled)
 		return 0;
 
-	m2m = kzalloc(sizeof(*m2m), GFP_KERNEL);
+	m2m = kzalloc_obj(*m2m, GFP_KERNEL);
 	if (!m2m)
 		return -ENOMEM;
 	m2m->dev = dev;
