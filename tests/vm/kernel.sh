@@ -35,19 +35,7 @@ debver=$(suite_apt "$suite" apt-cache show "$pkg" | awk '/^Version:/{print $2; e
 recipe=1
 hash=$( { echo "$pkg $debver recipe $recipe"; cat "$VM_DIR/kernel.config"; } | input_hash)
 out="$VM_CACHE/kernel-$kver-$hash"
-if [ -f "$out/ready" ]; then
-	echo "$out"
-	exit 0
-fi
-
-# One build at a time: a second caller waits for the first and reuses it.
-mkdir -p "$VM_CACHE"
-exec 8>"$out.lock"
-flock 8
-if [ -f "$out/ready" ]; then
-	echo "$out"
-	exit 0
-fi
+cache_claim "$out" ready
 
 src="$VM_CACHE/src/$pkg-$debver"
 if [ ! -f "$src/.extracted" ]; then

@@ -66,6 +66,22 @@ tier_suite() {
 # Short content hash of files and strings given on stdin.
 input_hash() { sha256sum | cut -c1-16; }
 
+# cache_claim DIR MARKER: a cache entry is made once. If DIR/MARKER says it
+# is complete, prints DIR and ends the calling script; otherwise takes the
+# entry's lock (fd 8, held until the script exits), so a second caller waits
+# for the first and then finds the entry complete, and returns to make it.
+cache_claim() {
+	if [ ! -f "$1/$2" ]; then
+		mkdir -p "$(dirname "$1")"
+		exec 8>"$1.lock"
+		flock 8
+	fi
+	if [ -f "$1/$2" ]; then
+		echo "$1"
+		exit 0
+	fi
+}
+
 # The guest's root file system of a tier (tests/vm/run --kernel): the cached
 # root of the tier's suite (rootfs.sh) for 6.12 (Debian 13) and 7.2 (forky);
 # for 6.1 the host's own root (Debian 12, v4l-utils 1.22, GStreamer 1.22 as

@@ -21,19 +21,7 @@ packages=$(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$VM_DIR/rootfs.packages")
 recipe=1
 hash=$( { echo "$suite recipe $recipe"; echo "$packages"; cat "$VM_DIR/vm-init"; } | input_hash)
 out="$VM_CACHE/rootfs-$suite-$hash"
-if [ -f "$out/.ready" ]; then
-	echo "$out"
-	exit 0
-fi
-
-# One build at a time: a second caller waits for the first and reuses it.
-mkdir -p "$VM_CACHE"
-exec 8>"$out.lock"
-flock 8
-if [ -f "$out/.ready" ]; then
-	echo "$out"
-	exit 0
-fi
+cache_claim "$out" .ready
 
 mirror=$(host_mirror)
 tmp="$out.tmp"

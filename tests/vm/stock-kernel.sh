@@ -44,18 +44,7 @@ hash=$( {
 	cat "$VM_DIR/initramfs-init"
 } | input_hash)
 out="$VM_CACHE/kernel-$kver-$hash"
-if [ -f "$out/ready" ]; then
-	echo "$out"
-	exit 0
-fi
-
-mkdir -p "$VM_CACHE"
-exec 8>"$out.lock"
-flock 8
-if [ -f "$out/ready" ]; then
-	echo "$out"
-	exit 0
-fi
+cache_claim "$out" ready
 
 log "making the $kver tier's kernel directory (Debian $release $debver) and initramfs"
 rm -rf "$out" && mkdir -p "$out/modules/lib"
