@@ -363,71 +363,30 @@ static int vivbuf_enum_fmt(struct file *file, void *priv,
 	return vivbuf_enum_format(cap->multiplanar, f);
 }
 
-static int vivbuf_g_fmt(struct file *file, void *priv, struct v4l2_format *f)
+static int vivbuf_cap_g_fmt(struct file *file, void *priv,
+			    struct v4l2_format *f)
 {
 	struct vivbuf_capture *cap = video_drvdata(file);
 
-	vivbuf_mp_to_pix(&cap->fmt, &f->fmt.pix);
+	vivbuf_node_g_fmt(&cap->fmt, f);
 	return 0;
 }
 
-static int vivbuf_try_fmt_vid_cap(struct file *file, void *priv,
-				  struct v4l2_format *f)
+static int vivbuf_cap_try_fmt(struct file *file, void *priv,
+			      struct v4l2_format *f)
 {
-	struct vivbuf_capture *cap = video_drvdata(file);
 	struct v4l2_pix_format_mplane mp;
 
-	vivbuf_pix_to_mp(&f->fmt.pix, &mp);
-	vivbuf_try_fmt(cap->multiplanar, &mp);
-	vivbuf_mp_to_pix(&mp, &f->fmt.pix);
+	vivbuf_node_try_fmt(f, &mp);
 	return 0;
 }
 
-static int vivbuf_s_fmt_vid_cap(struct file *file, void *priv,
-				struct v4l2_format *f)
-{
-	struct vivbuf_capture *cap = video_drvdata(file);
-	struct v4l2_pix_format_mplane mp;
-
-	vivbuf_pix_to_mp(&f->fmt.pix, &mp);
-	vivbuf_try_fmt(cap->multiplanar, &mp);
-	vivbuf_mp_to_pix(&mp, &f->fmt.pix);
-	/* The buffers were allocated for the current format */
-	if (vb2_is_busy(&cap->queue))
-		return -EBUSY;
-	cap->fmt = mp;
-	return 0;
-}
-
-static int vivbuf_g_fmt_mplane(struct file *file, void *priv,
-			       struct v4l2_format *f)
+static int vivbuf_cap_s_fmt(struct file *file, void *priv,
+			    struct v4l2_format *f)
 {
 	struct vivbuf_capture *cap = video_drvdata(file);
 
-	f->fmt.pix_mp = cap->fmt;
-	return 0;
-}
-
-static int vivbuf_try_fmt_mplane(struct file *file, void *priv,
-				 struct v4l2_format *f)
-{
-	struct vivbuf_capture *cap = video_drvdata(file);
-
-	vivbuf_try_fmt(cap->multiplanar, &f->fmt.pix_mp);
-	return 0;
-}
-
-static int vivbuf_s_fmt_mplane(struct file *file, void *priv,
-			       struct v4l2_format *f)
-{
-	struct vivbuf_capture *cap = video_drvdata(file);
-
-	vivbuf_try_fmt(cap->multiplanar, &f->fmt.pix_mp);
-	/* The buffers were allocated for the current format */
-	if (vb2_is_busy(&cap->queue))
-		return -EBUSY;
-	cap->fmt = f->fmt.pix_mp;
-	return 0;
+	return vivbuf_node_s_fmt(&cap->queue, &cap->fmt, f);
 }
 
 static int vivbuf_cap_enum_framesizes(struct file *file, void *priv,
@@ -552,17 +511,17 @@ static int vivbuf_log_status(struct file *file, void *priv)
 
 static const struct v4l2_ioctl_ops vivbuf_ioctl_ops = {
 	.vidioc_enum_fmt_vid_cap = vivbuf_enum_fmt,
-	.vidioc_g_fmt_vid_cap = vivbuf_g_fmt,
-	.vidioc_try_fmt_vid_cap = vivbuf_try_fmt_vid_cap,
-	.vidioc_s_fmt_vid_cap = vivbuf_s_fmt_vid_cap,
+	.vidioc_g_fmt_vid_cap = vivbuf_cap_g_fmt,
+	.vidioc_try_fmt_vid_cap = vivbuf_cap_try_fmt,
+	.vidioc_s_fmt_vid_cap = vivbuf_cap_s_fmt,
 	VIVBUF_COMMON_IOCTL_OPS,
 };
 
 static const struct v4l2_ioctl_ops vivbuf_ioctl_ops_mplane = {
 	.vidioc_enum_fmt_vid_cap = vivbuf_enum_fmt,
-	.vidioc_g_fmt_vid_cap_mplane = vivbuf_g_fmt_mplane,
-	.vidioc_try_fmt_vid_cap_mplane = vivbuf_try_fmt_mplane,
-	.vidioc_s_fmt_vid_cap_mplane = vivbuf_s_fmt_mplane,
+	.vidioc_g_fmt_vid_cap_mplane = vivbuf_cap_g_fmt,
+	.vidioc_try_fmt_vid_cap_mplane = vivbuf_cap_try_fmt,
+	.vidioc_s_fmt_vid_cap_mplane = vivbuf_cap_s_fmt,
 	VIVBUF_COMMON_IOCTL_OPS,
 };
 

@@ -321,19 +321,16 @@ static int vivbuf_out_g_fmt(struct file *file, void *priv,
 {
 	struct vivbuf_output *out = video_drvdata(file);
 
-	vivbuf_mp_to_pix(&out->fmt, &f->fmt.pix);
+	vivbuf_node_g_fmt(&out->fmt, f);
 	return 0;
 }
 
 static int vivbuf_out_try_fmt(struct file *file, void *priv,
 			      struct v4l2_format *f)
 {
-	struct vivbuf_output *out = video_drvdata(file);
 	struct v4l2_pix_format_mplane mp;
 
-	vivbuf_pix_to_mp(&f->fmt.pix, &mp);
-	vivbuf_try_fmt(out->multiplanar, &mp);
-	vivbuf_mp_to_pix(&mp, &f->fmt.pix);
+	vivbuf_node_try_fmt(f, &mp);
 	return 0;
 }
 
@@ -341,47 +338,8 @@ static int vivbuf_out_s_fmt(struct file *file, void *priv,
 			    struct v4l2_format *f)
 {
 	struct vivbuf_output *out = video_drvdata(file);
-	struct v4l2_pix_format_mplane mp;
 
-	vivbuf_pix_to_mp(&f->fmt.pix, &mp);
-	vivbuf_try_fmt(out->multiplanar, &mp);
-	vivbuf_mp_to_pix(&mp, &f->fmt.pix);
-	/* The buffers were allocated for the current format */
-	if (vb2_is_busy(&out->queue))
-		return -EBUSY;
-	out->fmt = mp;
-	return 0;
-}
-
-static int vivbuf_out_g_fmt_mplane(struct file *file, void *priv,
-				   struct v4l2_format *f)
-{
-	struct vivbuf_output *out = video_drvdata(file);
-
-	f->fmt.pix_mp = out->fmt;
-	return 0;
-}
-
-static int vivbuf_out_try_fmt_mplane(struct file *file, void *priv,
-				     struct v4l2_format *f)
-{
-	struct vivbuf_output *out = video_drvdata(file);
-
-	vivbuf_try_fmt(out->multiplanar, &f->fmt.pix_mp);
-	return 0;
-}
-
-static int vivbuf_out_s_fmt_mplane(struct file *file, void *priv,
-				   struct v4l2_format *f)
-{
-	struct vivbuf_output *out = video_drvdata(file);
-
-	vivbuf_try_fmt(out->multiplanar, &f->fmt.pix_mp);
-	/* The buffers were allocated for the current format */
-	if (vb2_is_busy(&out->queue))
-		return -EBUSY;
-	out->fmt = f->fmt.pix_mp;
-	return 0;
+	return vivbuf_node_s_fmt(&out->queue, &out->fmt, f);
 }
 
 static int vivbuf_out_enum_framesizes(struct file *file, void *priv,
@@ -514,9 +472,9 @@ static const struct v4l2_ioctl_ops vivbuf_out_ioctl_ops = {
 };
 
 static const struct v4l2_ioctl_ops vivbuf_out_ioctl_ops_mplane = {
-	.vidioc_g_fmt_vid_out_mplane = vivbuf_out_g_fmt_mplane,
-	.vidioc_try_fmt_vid_out_mplane = vivbuf_out_try_fmt_mplane,
-	.vidioc_s_fmt_vid_out_mplane = vivbuf_out_s_fmt_mplane,
+	.vidioc_g_fmt_vid_out_mplane = vivbuf_out_g_fmt,
+	.vidioc_try_fmt_vid_out_mplane = vivbuf_out_try_fmt,
+	.vidioc_s_fmt_vid_out_mplane = vivbuf_out_s_fmt,
 	VIVBUF_OUT_COMMON_IOCTL_OPS,
 };
 
