@@ -6,8 +6,8 @@
 # inputs"; 1.22.1 on the 6.1 tier: 120 tests, 4 failures, each the NV12
 # description of tests/compliance/expected-failures-6.1, and 2 warnings
 # about vivid's read-only control vivid_ro_ctrl; 1.32.0 on the 7.2 tier:
-# 134 tests, all passed): a change either way is news. (-f takes over ten minutes on vivid under emulation: left out on
-# purpose.)
+# 134 tests, all passed): a change either way is news. (-f takes over
+# ten minutes on vivid under emulation: left out on purpose.)
 . "$V4L2DMABUF_TOP/tests/lib/guest-lib.sh"
 
 modprobe vivid n_devs=1 node_types=0x1 || fail "modprobe vivid"
