@@ -1426,8 +1426,13 @@ static int __init vb2_dmabuf_init(void)
 {
 	unsigned int i;
 
+	/*
+	 * Unbound: the watchdog has no CPU locality to keep (and 7.x warns
+	 * when a workqueue does not say which kind it is).
+	 */
 	vb2_dmabuf_wq = alloc_workqueue("vb2-dmabuf-watchdog",
-					WQ_MEM_RECLAIM | WQ_HIGHPRI, 0);
+					WQ_UNBOUND | WQ_MEM_RECLAIM | WQ_HIGHPRI,
+					0);
 	if (!vb2_dmabuf_wq)
 		return -ENOMEM;
 
