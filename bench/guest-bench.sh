@@ -1,6 +1,7 @@
 #!/bin/sh
 # The guest half of `make bench` (bench/run boots the test machine with it):
-# runs every pipeline of the table at two frame counts, REPS times,
+# runs the micro benchmark (bench/micro.c) into $V4L2DMABUF_RESULTS/micro.tsv,
+# then every pipeline of the table at two frame counts, REPS times,
 # interleaved, under cpurun, and writes one line per run to
 # $V4L2DMABUF_RESULTS/runs.tsv (the host turns them into results.md/.json).
 # The gst-launch logs go to $V4L2DMABUF_RESULTS/logs/.
@@ -8,8 +9,13 @@
 # Knobs (environment): REPS (5), SIZES ("1280x720 1920x1080"), N1 (30),
 # N2 (180), RATE (max: each driver's highest frame rate at that size;
 # common: the highest rate all drivers of the table offer), ROWS ("a b c d
-# e"), SCALE ("1 2 4 8" concurrent vivbuf streams; empty skips it),
-# SCALE_SIZE (640x480), RUN_TIMEOUT (per pipeline, s, 180).
+# e"; empty: no pipeline), SCALE ("1 2 4 8" concurrent vivbuf streams;
+# empty skips it), SCALE_SIZE (640x480), RUN_TIMEOUT (per pipeline, s,
+# 180); the micro benchmark (bench/micro.c, vivbuf in instant mode, into
+# $V4L2DMABUF_RESULTS/micro.tsv): MICRO (1; 0 skips it), MICRO_ITERS (100
+# timed iterations per case), MICRO_REPS (10), MICRO_SIZE (1280x720),
+# MICRO_ALLOC (heap, or udmabuf without a system dma-heap), MICRO_TIMEOUT
+# (s, 1200).
 # One brace group, read whole before it runs: editing the file during a run
 # cannot derail the run.
 {
@@ -22,16 +28,24 @@ SIZES=${SIZES:-1280x720 1920x1080}
 N1=${N1:-30}
 N2=${N2:-180}
 RATE=${RATE:-max}
-ROWS=${ROWS:-a b c d e}
+ROWS=${ROWS-a b c d e}
 SCALE=${SCALE-1 2 4 8}
 SCALE_SIZE=${SCALE_SIZE:-640x480}
 RUN_TIMEOUT=${RUN_TIMEOUT:-180}
+MICRO=${MICRO:-1}
+MICRO_ITERS=${MICRO_ITERS:-100}
+MICRO_REPS=${MICRO_REPS:-10}
+MICRO_SIZE=${MICRO_SIZE:-1280x720}
+MICRO_ALLOC=${MICRO_ALLOC:-}
+MICRO_TIMEOUT=${MICRO_TIMEOUT:-1200}
 
 out=${V4L2DMABUF_RESULTS:?run me in the test machine (bench/run)}
 cpurun=$top/build/bench/bin/cpurun
+micro=$top/build/bench/bin/micro
 runs=$out/runs.tsv
 mkdir -p "$out/logs"
 [ -x "$cpurun" ] || fail "$cpurun is not built: make -C bench"
+[ "$MICRO" != 1 ] || [ -x "$micro" ] || fail "$micro is not built: make -C bench"
 [ "$N2" -gt "$N1" ] || fail "N2 ($N2) must be larger than N1 ($N1)"
 
 gst_require
@@ -39,6 +53,37 @@ gst_require
 # plugin; without this every gst-launch-1.0 would stat every plugin over 9p
 # again at start-up, a cost that varies and only adds noise.
 export GST_REGISTRY_UPDATE=no
+# The micro benchmark first, in a quiet guest: one process, every case
+# interleaved in it (see bench/micro.c). vkms is not loaded yet, so no
+# vblank timer or composer competes with it for the emulated CPUs. vivbuf's
+# instant mode is read at STREAMON, so it only affects the micro's streams;
+# it is turned off again after. Its settings go to micro-meta.txt.
+if [ "$MICRO" = 1 ]; then
+	if [ -z "$MICRO_ALLOC" ]; then
+		MICRO_ALLOC=udmabuf
+		[ -e /dev/dma_heap/system ] && MICRO_ALLOC=heap
+	fi
+	{
+		echo "micro_size=$MICRO_SIZE"
+		echo "micro_iters=$MICRO_ITERS"
+		echo "micro_reps=$MICRO_REPS"
+		echo "micro_alloc=$MICRO_ALLOC"
+	} > "$out/micro-meta.txt"
+	micro_dev=$(vivbuf_node 0) || fail "no vivbuf capture node"
+	echo "bench: micro benchmark, $MICRO_SIZE, $MICRO_REPS repetitions of $MICRO_ITERS iterations per case, dma-bufs from $MICRO_ALLOC"
+	instant=/sys/module/vivbuf/parameters/instant
+	echo 1 > "$instant" || fail "cannot turn vivbuf's instant mode on"
+	micro_rc=0
+	timeout -k 5 "$MICRO_TIMEOUT" "$micro" -s "$MICRO_SIZE" \
+		-n "$MICRO_ITERS" -r "$MICRO_REPS" -a "$MICRO_ALLOC" \
+		-o "$out/micro.tsv" "$micro_dev" > "$out/logs/micro.log" 2>&1 ||
+		micro_rc=$?
+	echo 0 > "$instant"
+	cat "$out/logs/micro.log"
+	# The pipelines and the scaling run are measured all the same.
+	[ "$micro_rc" = 0 ] || echo "bench: the micro benchmark failed (exit $micro_rc), see logs/micro.log"
+fi
+
 modprobe vkms || fail "modprobe vkms"
 modprobe vivid n_devs=1 node_types=0x1 || fail "modprobe vivid"
 trap 'rmmod vivid vkms' EXIT

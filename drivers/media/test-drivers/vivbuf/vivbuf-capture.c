@@ -6,6 +6,10 @@
  * frame interval. Its buffers come from the videobuf2-dmabuf allocator, so
  * they can be exported (EXPBUF) or imported (DMABUF) as dma-bufs. Frames
  * are written by the CPU through the buffers' kernel mapping.
+ *
+ * In instant mode (module parameter) it completes each buffer as soon as it
+ * is queued, for benchmarks of the buffer transport: see
+ * vivbuf_producer_instant().
  */
 
 #include <linux/hrtimer.h>
@@ -16,6 +20,7 @@
 #include <linux/sched.h>
 #include <linux/string.h>
 #include <linux/timekeeping.h>
+#include <linux/wait.h>
 #include <media/v4l2-event.h>
 #include <media/v4l2-ioctl.h>
 #include <media/videobuf2-dmabuf.h>
@@ -38,6 +43,18 @@ static bool vivbuf_stall;
 module_param_named(stall, vivbuf_stall, bool, 0644);
 MODULE_PARM_DESC(stall,
 		 "while set, the capture nodes complete no buffer (testing)");
+
+/* Benchmarks: no frame clock, and a pattern written once per buffer */
+static bool vivbuf_instant;
+module_param_named(instant, vivbuf_instant, bool, 0644);
+MODULE_PARM_DESC(instant,
+		 "capture nodes complete each buffer as soon as it is queued, writing the test pattern only the first time and then a frame counter; read at STREAMON (benchmarks, default: off)");
+
+/*
+ * Instant mode: how soon the producer asks again about a queued buffer that
+ * is not ready (other users' fences pending, or the stall hook)
+ */
+#define VIVBUF_INSTANT_RETRY_NS		NSEC_PER_MSEC
 
 static inline struct vivbuf_dev *cap_to_dev(struct vivbuf_capture *cap)
 {
@@ -65,12 +82,27 @@ static void vivbuf_setup_tpg(struct vivbuf_capture *cap)
 	tpg_s_pattern(tpg, READ_ONCE(cap->pattern));
 }
 
+/* Writes the test pattern, as set up by the caller, into every plane */
+static int vivbuf_fill_pattern(struct vivbuf_capture *cap,
+			       struct vb2_buffer *vb)
+{
+	unsigned int p;
+	void *vaddr;
+
+	for (p = 0; p < vb->num_planes; p++) {
+		vaddr = vb2_plane_vaddr(vb, p);
+		if (!vaddr)
+			return -EFAULT;
+		/* Fills every colour plane that lives in memory plane p */
+		tpg_fillbuffer(&cap->tpg, 0, p, vaddr);
+	}
+	return 0;
+}
+
 static int vivbuf_fill_buffer(struct vivbuf_capture *cap,
 			      struct vivbuf_buffer *buf)
 {
 	struct vb2_buffer *vb = &buf->vb.vb2_buf;
-	unsigned int p;
-	void *vaddr;
 	int ret;
 
 	/* The output's last frame, if it loops back in our format */
@@ -80,14 +112,49 @@ static int vivbuf_fill_buffer(struct vivbuf_capture *cap,
 
 	/* Applied here, so that a frame never mixes two patterns */
 	tpg_s_pattern(&cap->tpg, READ_ONCE(cap->pattern));
+	return vivbuf_fill_pattern(cap, vb);
+}
 
-	for (p = 0; p < vb->num_planes; p++) {
-		vaddr = vb2_plane_vaddr(vb, p);
-		if (!vaddr)
-			return -EFAULT;
-		/* Fills every colour plane that lives in memory plane p */
-		tpg_fillbuffer(&cap->tpg, 0, p, vaddr);
+/*
+ * Instant mode: as a DMA engine costs the CPU nothing per frame, the test
+ * pattern is written into a buffer only when it does not hold the current
+ * one (first use of the buffer, or since STREAMON or a pattern change);
+ * otherwise only the frame's sequence number is stamped into the first
+ * four bytes of plane 0, little-endian. A looped-back frame is copied
+ * whole, as in the normal mode, and not stamped.
+ */
+static int vivbuf_fill_instant(struct vivbuf_capture *cap,
+			       struct vivbuf_buffer *buf, u32 sequence)
+{
+	struct vb2_buffer *vb = &buf->vb.vb2_buf;
+	u32 pattern = READ_ONCE(cap->pattern);
+	__le32 *stamp;
+	int ret;
+
+	ret = vivbuf_loopback_capture(&cap_to_dev(cap)->loop, &cap->fmt, vb);
+	if (ret != -ENODATA) {
+		buf->fill_gen = 0;
+		return ret;
 	}
+
+	if (pattern != cap->tpg.pattern) {
+		tpg_s_pattern(&cap->tpg, pattern);
+		if (!++cap->fill_gen)
+			cap->fill_gen = 1;
+	}
+	if (buf->fill_gen != cap->fill_gen) {
+		ret = vivbuf_fill_pattern(cap, vb);
+		if (ret) {
+			buf->fill_gen = 0;
+			return ret;
+		}
+		buf->fill_gen = cap->fill_gen;
+	}
+
+	stamp = vb2_plane_vaddr(vb, 0);
+	if (!stamp)
+		return -EFAULT;
+	*stamp = cpu_to_le32(sequence);
 	return 0;
 }
 
@@ -149,6 +216,24 @@ bool vivbuf_sleep_until(u64 deadline_ns)
 }
 
 /*
+ * Hands a produced frame out: its sequence number, its timestamp (the end
+ * of the frame, CLOCK_MONOTONIC) and the result of filling it, unless the
+ * error injection fails it.
+ */
+static void vivbuf_complete(struct vivbuf_capture *cap,
+			    struct vivbuf_buffer *buf, u32 sequence, u64 now,
+			    int err)
+{
+	buf->vb.sequence = sequence;
+	buf->vb.field = V4L2_FIELD_NONE;
+	buf->vb.vb2_buf.timestamp = now;
+	if (vivbuf_inject_take(&cap->inject, VIVBUF_INJECT_BUFFER))
+		err = -EIO;
+	vb2_dmabuf_buffer_done(&buf->vb.vb2_buf,
+			       err ? VB2_BUF_STATE_ERROR : VB2_BUF_STATE_DONE);
+}
+
+/*
  * The producer thread runs from start_streaming to stop_streaming, like a
  * sensor with a DMA engine: at the start of each frame it takes the oldest
  * queued buffer and writes the frame into it, and at the end of the frame
@@ -188,21 +273,59 @@ static int vivbuf_producer(void *data)
 		}
 
 		now = ktime_get_ns();
-		if (buf) {
-			buf->vb.sequence = sequence;
-			buf->vb.field = V4L2_FIELD_NONE;
-			buf->vb.vb2_buf.timestamp = now;
-			if (vivbuf_inject_take(&cap->inject,
-					       VIVBUF_INJECT_BUFFER))
-				err = -EIO;
-			vb2_dmabuf_buffer_done(&buf->vb.vb2_buf,
-					       err ? VB2_BUF_STATE_ERROR :
-						     VB2_BUF_STATE_DONE);
-		}
+		if (buf)
+			vivbuf_complete(cap, buf, sequence, now, err);
 		sequence++;
 		if (now > frame_end + period)
 			frame_end = now;
 	}
+}
+
+static bool vivbuf_queue_empty(struct vivbuf_capture *cap)
+{
+	bool empty;
+
+	spin_lock(&cap->queued_lock);
+	empty = list_empty(&cap->queued);
+	spin_unlock(&cap->queued_lock);
+	return empty;
+}
+
+/*
+ * The producer of instant mode, run instead of vivbuf_producer(): no frame
+ * clock. It takes the oldest queued buffer as soon as it is ready, fills it
+ * (vivbuf_fill_instant()) and hands it out at once, with the next sequence
+ * number (no frame is ever dropped) and the time of completion. While no
+ * buffer is queued it sleeps until buf_queue wakes it; a queued buffer that
+ * is not ready yet (other users' fences, the stall hook) is asked about
+ * again every VIVBUF_INSTANT_RETRY_NS, as the normal mode asks every frame.
+ */
+static int vivbuf_producer_instant(void *data)
+{
+	struct vivbuf_capture *cap = data;
+	struct vivbuf_buffer *buf;
+	u32 sequence = 0;
+	int err;
+
+	while (!kthread_should_stop()) {
+		buf = vivbuf_take_buffer(cap);
+		if (buf) {
+			err = vivbuf_fill_instant(cap, buf, sequence);
+			vivbuf_complete(cap, buf, sequence++, ktime_get_ns(),
+					err);
+			/* Userspace may keep a buffer queued all the time */
+			cond_resched();
+		} else if (vivbuf_queue_empty(cap)) {
+			/* Kthreads take no signals: only a wake-up ends it */
+			wait_event_interruptible(cap->queued_wait,
+						 kthread_should_stop() ||
+						 !vivbuf_queue_empty(cap));
+		} else {
+			vivbuf_sleep_until(ktime_get_ns() +
+					   VIVBUF_INSTANT_RETRY_NS);
+		}
+	}
+	return 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -236,10 +359,14 @@ static int vivbuf_queue_setup(struct vb2_queue *q, unsigned int *num_buffers,
 	return vivbuf_inject_queue_setup(&cap->inject, q);
 }
 
+/* Also after a DMABUF QBUF with another dma-buf: new memory */
 static int vivbuf_buf_init(struct vb2_buffer *vb)
 {
 	struct vivbuf_capture *cap = vb2_get_drv_priv(vb->vb2_queue);
+	struct vivbuf_buffer *buf = container_of(to_vb2_v4l2_buffer(vb),
+						 struct vivbuf_buffer, vb);
 
+	buf->fill_gen = 0;
 	return vivbuf_inject_buf_init(&cap->inject, vb);
 }
 
@@ -279,6 +406,8 @@ static void vivbuf_buf_queue(struct vb2_buffer *vb)
 	spin_lock(&cap->queued_lock);
 	list_add_tail(&buf->list, &cap->queued);
 	spin_unlock(&cap->queued_lock);
+	/* The instant mode's producer may be waiting for it */
+	wake_up(&cap->queued_wait);
 }
 
 static void vivbuf_return_buffers(struct vivbuf_capture *cap,
@@ -308,7 +437,12 @@ static int vivbuf_start_streaming(struct vb2_queue *q, unsigned int count)
 	}
 
 	vivbuf_setup_tpg(cap);
-	producer = kthread_run(vivbuf_producer, cap, VIVBUF_NAME "%u-cap",
+	/* New frame contents for instant mode: every buffer is filled anew */
+	if (!++cap->fill_gen)
+		cap->fill_gen = 1;
+	producer = kthread_run(READ_ONCE(vivbuf_instant) ?
+			       vivbuf_producer_instant : vivbuf_producer,
+			       cap, VIVBUF_NAME "%u-cap",
 			       cap_to_dev(cap)->instance);
 	if (IS_ERR(producer)) {
 		vivbuf_return_buffers(cap, VB2_BUF_STATE_QUEUED);
@@ -605,6 +739,7 @@ int vivbuf_capture_init(struct vivbuf_dev *dev, bool multiplanar,
 	mutex_init(&cap->lock);
 	spin_lock_init(&cap->queued_lock);
 	INIT_LIST_HEAD(&cap->queued);
+	init_waitqueue_head(&cap->queued_wait);
 
 	cap->fmt.width = VIVBUF_DEF_WIDTH;
 	cap->fmt.height = VIVBUF_DEF_HEIGHT;

@@ -11,6 +11,7 @@
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
+#include <linux/wait.h>
 #include <media/tpg/v4l2-tpg.h>
 #include <media/v4l2-ctrls.h>
 #include <media/v4l2-dev.h>
@@ -39,10 +40,15 @@ struct vivbuf_m2m;
  * @vb: the vb2 buffer, must be first (vb2 allocates buf_struct_size)
  * @list: entry in the node's list of queued buffers while the driver owns
  *	  the buffer
+ * @fill_gen: capture node in instant mode: the &vivbuf_capture.fill_gen
+ *	      whose test pattern the buffer holds, 0 for none. Set to 0 by
+ *	      buf_init, otherwise used only by the producer while the driver
+ *	      owns the buffer.
  */
 struct vivbuf_buffer {
 	struct vb2_v4l2_buffer vb;
 	struct list_head list;
+	u32 fill_gen;
 };
 
 /**
@@ -61,6 +67,11 @@ struct vivbuf_buffer {
  *	 producer only
  * @queued_lock: protects @queued
  * @queued: buffers given to the driver by buf_queue, oldest first
+ * @queued_wait: woken by buf_queue; the producer waits on it in instant mode
+ *		 while no buffer is queued
+ * @fill_gen: instant mode: the generation of the frame contents (format and
+ *	      pattern), never 0; bumped by start_streaming (the producer is
+ *	      not running then) and by the producer when the pattern changes
  * @producer: the thread that fills buffers while streaming
  */
 struct vivbuf_capture {
@@ -78,6 +89,8 @@ struct vivbuf_capture {
 	struct tpg_data tpg;
 	spinlock_t queued_lock;		/* buf_queue vs producer */
 	struct list_head queued;
+	wait_queue_head_t queued_wait;
+	u32 fill_gen;
 	struct task_struct *producer;
 };
 
