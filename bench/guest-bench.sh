@@ -218,7 +218,11 @@ measure() {
 
 printf 'kind\tsize\trow\tstreams\trep\tframes\tfps\tstatus\twall_us\tuser_us\tsys_us\tbusy_us\ttotal_us\tsrc_drops\tsink_drops\n' > "$runs"
 {
-	echo "kernel=$(uname -r)"
+	# Which test kernel flavour booted (tests/vm/kernel.sh): lockdep is
+	# among the debug options only the debug flavour has.
+	flavour=release
+	[ ! -e /proc/lockdep ] || flavour=debug
+	echo "kernel=$(uname -r) ($flavour build)"
 	echo "gstreamer=$(gst-launch-1.0 --version | sed -n 's/^GStreamer //p')"
 	echo "cpus=$(nproc)"
 	echo "reps=$REPS"

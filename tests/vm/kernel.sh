@@ -5,18 +5,32 @@
 # project's modules). The 6.1 tier boots Debian 12's stock kernel instead:
 # stock-kernel.sh prints its directory, laid out the same way.
 #
-#   tests/vm/kernel.sh [--kernel 6.12|7.2|6.1]
+# --flavour release builds the same kernel without the debug section of
+# kernel.config (KASAN, lockdep, DMA-API debug, debug objects, kmemleak, fault
+# injection) and with kernel-release.config, for `make bench`: those options
+# cost the kernel many times what they cost user space and would distort
+# every ratio. Cached apart.
+#
+#   tests/vm/kernel.sh [--kernel 6.12|7.2|6.1] [--flavour debug|release]
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-kver=6.12
+kver=6.12 flavour=debug
 while [ $# -gt 0 ]; do
 	case $1 in
 	--kernel) kver=$2; shift 2 ;;
+	--flavour) flavour=$2; shift 2 ;;
 	*) die "kernel.sh: unknown argument $1" ;;
 	esac
 done
-[ "$kver" != 6.1 ] || exec "$VM_DIR/stock-kernel.sh" "$kver"
+case $flavour in
+debug|release) ;;
+*) die "kernel.sh: no flavour '$flavour' (debug, release)" ;;
+esac
+if [ "$kver" = 6.1 ]; then
+	[ "$flavour" = debug ] || die "kernel.sh: the 6.1 tier is Debian's stock kernel, it has no flavours"
+	exec "$VM_DIR/stock-kernel.sh" "$kver"
+fi
 suite=$(tier_suite "$kver")
 
 pkg=linux-source-$kver
@@ -31,10 +45,24 @@ fi
 debver=$(suite_apt "$suite" apt-cache show "$pkg" | awk '/^Version:/{print $2; exit}')
 [ -n "$debver" ] || die "$pkg not found in $suite"
 
-# Bump when a change to this script changes what it builds.
+# The config fragment of the flavour: release stops at the debug section.
+fragment=$(mktemp)
+trap 'rm -f "$fragment"' EXIT
+if [ "$flavour" = release ]; then
+	sed '/^# --- debug/,$d' "$VM_DIR/kernel.config" > "$fragment"
+	grep -q '^CONFIG_MEDIA_SUPPORT=y' "$fragment" || die "kernel.sh: kernel.config lost its layout"
+	cat "$VM_DIR/kernel-release.config" >> "$fragment"
+else
+	cp "$VM_DIR/kernel.config" "$fragment"
+fi
+
+# Bump when a change to this script changes what it builds. The debug
+# flavour's key is what it was before flavours existed, so its cache stays.
 recipe=1
-hash=$( { echo "$pkg $debver recipe $recipe"; cat "$VM_DIR/kernel.config"; } | input_hash)
-out="$VM_CACHE/kernel-$kver-$hash"
+key="$pkg $debver recipe $recipe" tag=$kver
+[ "$flavour" = debug ] || key+=" $flavour" tag+=-$flavour
+hash=$( { echo "$key"; cat "$fragment"; } | input_hash)
+out="$VM_CACHE/kernel-$tag-$hash"
 cache_claim "$out" ready
 
 src="$VM_CACHE/src/$pkg-$debver"
@@ -58,10 +86,10 @@ kmake() {
 		KBUILD_BUILD_HOST=vm -j"$(nproc)" "$@"
 }
 
-log "configuring $pkg $debver (tinyconfig + kernel.config)"
+log "configuring $pkg $debver (tinyconfig + kernel.config, $flavour)"
 kmake tinyconfig >/dev/null
 "$src/scripts/kconfig/merge_config.sh" -m -O "$out/build" \
-	"$out/build/.config" "$VM_DIR/kernel.config" >/dev/null
+	"$out/build/.config" "$fragment" >/dev/null
 kmake olddefconfig >/dev/null
 
 # merge_config drops options whose dependencies are unmet without failing:
@@ -85,10 +113,10 @@ while IFS= read -r line; do
 		log "config: wanted '$want', got '$got'"
 		missing=1
 	fi
-done < "$VM_DIR/kernel.config"
+done < "$fragment"
 [ "$missing" = 0 ] || die "kernel config does not hold every option of kernel.config"
 
-log "building the $kver test kernel (cached in $out; ~15 min on 2 cores the first time)"
+log "building the $kver $flavour test kernel (cached in $out; ~15 min on 2 cores the first time)"
 start=$(date +%s)
 kmake bzImage modules > "$out/build.log" 2>&1 ||
 	{ tail -n 40 "$out/build.log" >&2; die "kernel build failed (log: $out/build.log)"; }
