@@ -31,6 +31,9 @@
  *    into the foreign exporter, i.e. outside that exporter's reservation
  *    lock. The two uses are initialised at different call sites and so are
  *    separate lockdep classes.
+ *  - vb2_dmabuf_watchdog_lock guards the watchdog's list of pending fences;
+ *    it never nests with the others (fences are signalled after it is
+ *    dropped).
  *  - &vb2_dmabuf_fence.lock, innermost: the only lock our fence signalling
  *    takes. Publishing (buf_queue) takes a plane's reservation lock, under
  *    the vb2 queue's lock, and never while signalling.
@@ -121,14 +124,16 @@ static struct {
  * @base:	the fence; first, so that the dma-fence core's default release
  *		frees the whole structure
  * @lock:	the fence's lock; the fence is alone on its context
- * @watchdog:	signals the fence with -ETIMEDOUT if the frame takes too long;
- *		holds a reference on the fence while queued
+ * @watchdog_node: entry in the watchdog's list while the fence is pending
+ *		and not expired; empty once taken off (done or expired)
+ * @deadline:	jiffies at which the watchdog signals it with -ETIMEDOUT
  * @timeline:	the device's name, copied so that it outlives the device
  */
 struct vb2_dmabuf_fence {
 	struct dma_fence		base;
 	spinlock_t			lock;	/* see @base.lock */
-	struct delayed_work		watchdog;
+	struct list_head		watchdog_node;
+	unsigned long			deadline;
 	char				timeline[32];
 };
 
@@ -241,8 +246,24 @@ MODULE_PARM_DESC(in_fence_timeout_ms,
 /* The watchdog's floor, whatever the frame interval */
 #define VB2_DMABUF_WATCHDOG_MIN_MS	1000
 
-/* Runs the watchdogs; reclaim may wait for our fences, so it must progress */
+/* Runs the watchdog; reclaim may wait for our fences, so it must progress */
 static struct workqueue_struct *vb2_dmabuf_wq;
+
+/*
+ * One watchdog for all our pending fences, rather than a timer per fence:
+ * publishing and completing a frame then only link and unlink a list entry,
+ * and the timer moves only when a fence expires sooner than every other one.
+ * The list holds no references: a fence is on it only while its buffer's
+ * reference (&vb2_dmabuf_buf.fence) lives, and the buffer's side takes it
+ * off before dropping that reference.
+ */
+static void vb2_dmabuf_watchdog_work(struct work_struct *work);
+static DECLARE_DELAYED_WORK(vb2_dmabuf_watchdog, vb2_dmabuf_watchdog_work);
+/* Guards the three below; buffer_done may take it in interrupt context. */
+static DEFINE_SPINLOCK(vb2_dmabuf_watchdog_lock);
+static LIST_HEAD(vb2_dmabuf_watchdog_pending);
+static bool vb2_dmabuf_watchdog_armed;
+static unsigned long vb2_dmabuf_watchdog_expiry;
 
 static const char *vb2_dmabuf_fence_get_driver_name(struct dma_fence *fence)
 {
@@ -290,25 +311,99 @@ static bool vb2_dmabuf_fence_signal(struct vb2_dmabuf_fence *f, int error)
 	return signalled;
 }
 
-static void vb2_dmabuf_fence_watchdog(struct work_struct *work)
+/* Caller holds vb2_dmabuf_watchdog_lock. */
+static void vb2_dmabuf_watchdog_arm(unsigned long expiry)
 {
-	struct vb2_dmabuf_fence *f = container_of(to_delayed_work(work),
-						  struct vb2_dmabuf_fence,
-						  watchdog);
+	unsigned long now = jiffies;
 
-	if (vb2_dmabuf_fence_signal(f, -ETIMEDOUT)) {
-		atomic64_inc(&vb2_dmabuf_stats.fences_timedout);
-		pr_info_ratelimited("%s: %s: frame not done in time, fence signalled with -ETIMEDOUT\n",
-				    VB2_DMABUF_EXPORTER_NAME, f->timeline);
-	}
-	dma_fence_put(&f->base);
+	mod_delayed_work(vb2_dmabuf_wq, &vb2_dmabuf_watchdog,
+			 time_after(expiry, now) ? expiry - now : 0);
+	vb2_dmabuf_watchdog_armed = true;
+	vb2_dmabuf_watchdog_expiry = expiry;
 }
 
-/* Ends the fence's life as ours: stops its watchdog, signals, drops it. */
+/* Puts @f, whose deadline is set, under the watchdog. */
+static void vb2_dmabuf_watchdog_add(struct vb2_dmabuf_fence *f)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&vb2_dmabuf_watchdog_lock, flags);
+	list_add_tail(&f->watchdog_node, &vb2_dmabuf_watchdog_pending);
+	/* Deadlines mostly grow: the timer moves only for an earlier one. */
+	if (!vb2_dmabuf_watchdog_armed ||
+	    time_before(f->deadline, vb2_dmabuf_watchdog_expiry))
+		vb2_dmabuf_watchdog_arm(f->deadline);
+	spin_unlock_irqrestore(&vb2_dmabuf_watchdog_lock, flags);
+}
+
+/*
+ * Takes @f off the watchdog. Returns false if the watchdog had already
+ * taken it, to signal it with -ETIMEDOUT. The timer is left as it is: at
+ * worst it fires once for nothing.
+ */
+static bool vb2_dmabuf_watchdog_remove(struct vb2_dmabuf_fence *f)
+{
+	unsigned long flags;
+	bool pending;
+
+	spin_lock_irqsave(&vb2_dmabuf_watchdog_lock, flags);
+	pending = !list_empty(&f->watchdog_node);
+	list_del_init(&f->watchdog_node);
+	spin_unlock_irqrestore(&vb2_dmabuf_watchdog_lock, flags);
+	return pending;
+}
+
+/*
+ * Takes the first expired fence off the list, with a reference, or re-arms
+ * the timer for the earliest deadline left and returns NULL.
+ */
+static struct vb2_dmabuf_fence *vb2_dmabuf_watchdog_next_expired(void)
+{
+	struct vb2_dmabuf_fence *f, *expired = NULL;
+	unsigned long flags, now = jiffies, earliest = 0;
+	bool pending = false;
+
+	spin_lock_irqsave(&vb2_dmabuf_watchdog_lock, flags);
+	list_for_each_entry(f, &vb2_dmabuf_watchdog_pending, watchdog_node) {
+		if (!time_before(now, f->deadline)) {
+			expired = f;
+			break;
+		}
+		if (!pending || time_before(f->deadline, earliest))
+			earliest = f->deadline;
+		pending = true;
+	}
+	if (expired) {
+		list_del_init(&expired->watchdog_node);
+		dma_fence_get(&expired->base);
+	} else if (pending) {
+		vb2_dmabuf_watchdog_arm(earliest);
+	} else {
+		vb2_dmabuf_watchdog_armed = false;
+	}
+	spin_unlock_irqrestore(&vb2_dmabuf_watchdog_lock, flags);
+	return expired;
+}
+
+static void vb2_dmabuf_watchdog_work(struct work_struct *work)
+{
+	struct vb2_dmabuf_fence *f;
+
+	while ((f = vb2_dmabuf_watchdog_next_expired())) {
+		if (vb2_dmabuf_fence_signal(f, -ETIMEDOUT)) {
+			atomic64_inc(&vb2_dmabuf_stats.fences_timedout);
+			pr_info_ratelimited("%s: %s: frame not done in time, fence signalled with -ETIMEDOUT\n",
+					    VB2_DMABUF_EXPORTER_NAME,
+					    f->timeline);
+		}
+		dma_fence_put(&f->base);
+	}
+}
+
+/* Ends the fence's life as ours: off the watchdog, signalled, dropped. */
 static void vb2_dmabuf_fence_finish(struct vb2_dmabuf_fence *f, int error)
 {
-	if (cancel_delayed_work(&f->watchdog))
-		dma_fence_put(&f->base);
+	vb2_dmabuf_watchdog_remove(f);
 	vb2_dmabuf_fence_signal(f, error);
 	dma_fence_put(&f->base);
 }
@@ -1206,7 +1301,7 @@ int vb2_dmabuf_buf_queued(struct vb2_buffer *vb, u64 frame_interval_ns)
 		return -ENOMEM;
 	}
 	spin_lock_init(&f->lock);
-	INIT_DELAYED_WORK(&f->watchdog, vb2_dmabuf_fence_watchdog);
+	INIT_LIST_HEAD(&f->watchdog_node);
 	strscpy(f->timeline, dev_name(buf0->dev), sizeof(f->timeline));
 	dma_fence_init(&f->base, &vb2_dmabuf_fence_ops, &f->lock,
 		       buf0->fence_context, ++buf0->fence_seqno);
@@ -1266,10 +1361,9 @@ int vb2_dmabuf_buf_queued(struct vb2_buffer *vb, u64 frame_interval_ns)
 	 * no later), end within one in-fence timeout from now.
 	 */
 	timeout_ms += in_timeout_ms;
-	dma_fence_get(&f->base);
-	queue_delayed_work(vb2_dmabuf_wq, &f->watchdog,
-			   msecs_to_jiffies(timeout_ms));
+	f->deadline = jiffies + msecs_to_jiffies(timeout_ms);
 	buf0->fence = f;
+	vb2_dmabuf_watchdog_add(f);
 
 	return 0;
 }
@@ -1359,9 +1453,7 @@ void vb2_dmabuf_buffer_done(struct vb2_buffer *vb,
 	}
 
 	buf0->fence = NULL;
-	if (cancel_delayed_work(&f->watchdog))
-		dma_fence_put(&f->base);
-	else if (state == VB2_BUF_STATE_DONE)
+	if (!vb2_dmabuf_watchdog_remove(f) && state == VB2_BUF_STATE_DONE)
 		/* The watchdog fired: the frame is late, and so failed. */
 		state = VB2_BUF_STATE_ERROR;
 
@@ -1452,7 +1544,8 @@ static int __init vb2_dmabuf_init(void)
 static void __exit vb2_dmabuf_exit(void)
 {
 	debugfs_remove_recursive(vb2_dmabuf_debugfs);
-	/* Runs the watchdogs still queued: none once all drivers are gone. */
+	/* No fence is pending once all drivers are gone: nothing to run. */
+	cancel_delayed_work_sync(&vb2_dmabuf_watchdog);
 	destroy_workqueue(vb2_dmabuf_wq);
 }
 
