@@ -1203,20 +1203,27 @@ static int vb2_dmabuf_get_in_fence(struct dma_resv *resv,
 				   struct dma_fence **in_fence)
 {
 	unsigned int count = 0, max_count = 0;
+	struct dma_fence *fence, *last = NULL;
 	struct dma_fence_array *array;
 	struct dma_resv_iter cursor;
 	struct dma_fence **fences;
-	struct dma_fence *fence;
 
 	dma_resv_assert_held(resv);
 	*in_fence = NULL;
 
 	dma_resv_for_each_fence(&cursor, resv, usage, fence)
 		if (fence->context != own_context &&
-		    !dma_fence_is_signaled(fence))
+		    !dma_fence_is_signaled(fence)) {
+			last = fence;
 			max_count++;
+		}
 	if (!max_count)
 		return 0;
+	/* The usual case (a display's fence): no array to build. */
+	if (max_count == 1) {
+		*in_fence = dma_fence_get(last);
+		return 0;
+	}
 
 	fences = kmalloc_objs(*fences, max_count, GFP_KERNEL);
 	if (!fences)
