@@ -99,16 +99,20 @@ static uint32_t node_caps(const struct v4l2_capability *caps)
 	       caps->device_caps : caps->capabilities;
 }
 
-/*
- * Every node of an instance has its bus_info; the capture and the output
- * node are told apart by their capabilities.
- */
-static bool is_vivbuf_instance(int fd, unsigned int instance, bool output,
-			       struct v4l2_capability *caps)
+static uint32_t direction_caps(bool output)
 {
-	uint32_t want = output ?
+	return output ?
 		V4L2_CAP_VIDEO_OUTPUT | V4L2_CAP_VIDEO_OUTPUT_MPLANE :
 		V4L2_CAP_VIDEO_CAPTURE | V4L2_CAP_VIDEO_CAPTURE_MPLANE;
+}
+
+/*
+ * Every node of an instance has its bus_info; its capture, output and m2m
+ * nodes are told apart by their capabilities: @fd is one with any of @want.
+ */
+static bool is_vivbuf_node(int fd, unsigned int instance, uint32_t want,
+			   struct v4l2_capability *caps)
+{
 	char bus_info[32];
 
 	memset(caps, 0, sizeof(*caps));
@@ -118,6 +122,35 @@ static bool is_vivbuf_instance(int fd, unsigned int instance, bool output,
 	return !strcmp((const char *)caps->driver, "vivbuf") &&
 	       !strcmp((const char *)caps->bus_info, bus_info) &&
 	       (node_caps(caps) & want);
+}
+
+/*
+ * The first /dev/video* node of vivbuf instance @instance with any of the
+ * capabilities @want, opened O_NONBLOCK; its path and caps are filled in.
+ * Returns the fd, or -1 if there is none.
+ */
+static int open_vivbuf_node(unsigned int instance, uint32_t want,
+			    char *path, size_t path_len,
+			    struct v4l2_capability *caps)
+{
+	struct dirent *de;
+	int fd = -1;
+	DIR *dir;
+
+	dir = opendir("/dev");
+	CHECK(dir, "opendir /dev");
+	while (fd < 0 && (de = readdir(dir))) {
+		if (strncmp(de->d_name, "video", 5))
+			continue;
+		snprintf(path, path_len, "/dev/%.24s", de->d_name);
+		fd = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+		if (fd >= 0 && !is_vivbuf_node(fd, instance, want, caps)) {
+			close(fd);
+			fd = -1;
+		}
+	}
+	closedir(dir);
+	return fd;
 }
 
 int poll_one(int fd, short events, int timeout_ms)
@@ -150,32 +183,7 @@ uint64_t buffer_checksum(const void *data, size_t size)
 int vdev_find_m2m(unsigned int instance, char *path, size_t path_len,
 		  struct v4l2_capability *caps)
 {
-	char bus_info[32];
-	struct dirent *de;
-	int fd = -1;
-	DIR *dir;
-
-	snprintf(bus_info, sizeof(bus_info), "platform:vivbuf-%u", instance);
-	dir = opendir("/dev");
-	CHECK(dir, "opendir /dev");
-	while (fd < 0 && (de = readdir(dir))) {
-		if (strncmp(de->d_name, "video", 5))
-			continue;
-		snprintf(path, path_len, "/dev/%.24s", de->d_name);
-		fd = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		memset(caps, 0, sizeof(*caps));
-		if (xioctl(fd, VIDIOC_QUERYCAP, caps) ||
-		    strcmp((const char *)caps->driver, "vivbuf") ||
-		    strcmp((const char *)caps->bus_info, bus_info) ||
-		    !(caps->device_caps & M2M_CAPS)) {
-			close(fd);
-			fd = -1;
-		}
-	}
-	closedir(dir);
-	return fd;
+	return open_vivbuf_node(instance, M2M_CAPS, path, path_len, caps);
 }
 
 int vdev_find(unsigned int instance, char *path, size_t path_len)
@@ -187,26 +195,14 @@ int vdev_find_node(unsigned int instance, bool output, char *path,
 		   size_t path_len)
 {
 	struct v4l2_capability caps;
-	struct dirent *de;
-	bool found = false;
-	DIR *dir;
 	int fd;
 
-	dir = opendir("/dev");
-	if (!dir)
-		return -errno;
-	while (!found && (de = readdir(dir))) {
-		if (strncmp(de->d_name, "video", 5))
-			continue;
-		snprintf(path, path_len, "/dev/%s", de->d_name);
-		fd = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		found = is_vivbuf_instance(fd, instance, output, &caps);
-		close(fd);
-	}
-	closedir(dir);
-	return found ? 0 : -ENODEV;
+	fd = open_vivbuf_node(instance, direction_caps(output), path, path_len,
+			      &caps);
+	if (fd < 0)
+		return -ENODEV;
+	close(fd);
+	return 0;
 }
 
 static void vdev_open_node(struct vdev *d, unsigned int instance, bool output)
@@ -223,7 +219,7 @@ static void vdev_open_node(struct vdev *d, unsigned int instance, bool output)
 
 	d->fd = open(d->path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
 	CHECK(d->fd >= 0, "open %s", d->path);
-	CHECK(is_vivbuf_instance(d->fd, instance, output, &d->caps),
+	CHECK(is_vivbuf_node(d->fd, instance, direction_caps(output), &d->caps),
 	      "%s changed identity", d->path);
 
 	caps = node_caps(&d->caps);
