@@ -115,6 +115,14 @@ static int vivbuf_fill_buffer(struct vivbuf_capture *cap,
 	return vivbuf_fill_pattern(cap, vb);
 }
 
+/* Instant mode: new frame contents, so every buffer is filled anew */
+static void vivbuf_new_fill_gen(struct vivbuf_capture *cap)
+{
+	/* 0 means "no pattern" in a buffer, so the generation skips it */
+	if (!++cap->fill_gen)
+		cap->fill_gen = 1;
+}
+
 /*
  * Instant mode: as a DMA engine costs the CPU nothing per frame, the test
  * pattern is written into a buffer only when it does not hold the current
@@ -139,8 +147,7 @@ static int vivbuf_fill_instant(struct vivbuf_capture *cap,
 
 	if (pattern != cap->tpg.pattern) {
 		tpg_s_pattern(&cap->tpg, pattern);
-		if (!++cap->fill_gen)
-			cap->fill_gen = 1;
+		vivbuf_new_fill_gen(cap);
 	}
 	if (buf->fill_gen != cap->fill_gen) {
 		ret = vivbuf_fill_pattern(cap, vb);
@@ -437,9 +444,7 @@ static int vivbuf_start_streaming(struct vb2_queue *q, unsigned int count)
 	}
 
 	vivbuf_setup_tpg(cap);
-	/* New frame contents for instant mode: every buffer is filled anew */
-	if (!++cap->fill_gen)
-		cap->fill_gen = 1;
+	vivbuf_new_fill_gen(cap);
 	producer = kthread_run(READ_ONCE(vivbuf_instant) ?
 			       vivbuf_producer_instant : vivbuf_producer,
 			       cap, VIVBUF_NAME "%u-cap",
