@@ -311,11 +311,11 @@ static bool vb2_dmabuf_fence_signal(struct vb2_dmabuf_fence *f, int error)
 	return signalled;
 }
 
-/* Caller holds vb2_dmabuf_watchdog_lock. */
 static void vb2_dmabuf_watchdog_arm(unsigned long expiry)
 {
 	unsigned long now = jiffies;
 
+	lockdep_assert_held(&vb2_dmabuf_watchdog_lock);
 	mod_delayed_work(vb2_dmabuf_wq, &vb2_dmabuf_watchdog,
 			 time_after(expiry, now) ? expiry - now : 0);
 	vb2_dmabuf_watchdog_armed = true;
