@@ -49,6 +49,9 @@ debver=$(suite_apt "$suite" apt-cache show "$pkg" | awk '/^Version:/{print $2; e
 fragment=$(mktemp)
 trap 'rm -f "$fragment"' EXIT
 if [ "$flavour" = release ]; then
+	# Without the marker sed would keep every debug option, silently.
+	grep -q '^# --- debug' "$VM_DIR/kernel.config" ||
+		die "kernel.sh: kernel.config has no '# --- debug' section to leave out"
 	sed '/^# --- debug/,$d' "$VM_DIR/kernel.config" > "$fragment"
 	grep -q '^CONFIG_MEDIA_SUPPORT=y' "$fragment" || die "kernel.sh: kernel.config lost its layout"
 	cat "$VM_DIR/kernel-release.config" >> "$fragment"
