@@ -854,3 +854,21 @@ void check_import_counters(struct vdev *d, unsigned int nbufs,
 	CHECK(after.cpu_maps == before->cpu_maps, "cpu_maps rose by %llu",
 	      (unsigned long long)(after.cpu_maps - before->cpu_maps));
 }
+
+void check_mmap_freed(struct vdev *d, const struct dmabuf_counters *before)
+{
+	uint64_t planes = (uint64_t)d->count * d->num_planes;
+	struct dmabuf_counters after;
+
+	CHECK(vdev_reqbufs(d, V4L2_MEMORY_MMAP, 0) == 0, "REQBUFS MMAP 0");
+	dmabuf_counters_read(&after);
+	CHECK(after.live_dmabufs == before->live_dmabufs,
+	      "live_dmabufs %llu after closing all fds and REQBUFS(0), was %llu",
+	      (unsigned long long)after.live_dmabufs,
+	      (unsigned long long)before->live_dmabufs);
+	CHECK(after.live_buffers + planes == before->live_buffers,
+	      "live_buffers %llu after REQBUFS(0), was %llu with %llu planes",
+	      (unsigned long long)after.live_buffers,
+	      (unsigned long long)before->live_buffers,
+	      (unsigned long long)planes);
+}

@@ -222,5 +222,11 @@ void check_import_counters(struct vdev *d, unsigned int nbufs,
 			   unsigned int nframes,
 			   const struct dmabuf_counters *before,
 			   const struct dmabuf_counters *streamed);
+/*
+ * REQBUFS(0) on @d's MMAP queue, once every fd exported from it is closed:
+ * its planes and every dma-buf exported since @before (read while they
+ * were allocated) must be gone from the counters.
+ */
+void check_mmap_freed(struct vdev *d, const struct dmabuf_counters *before);
 
 #endif /* UAPI_TEST_COMMON_H */
