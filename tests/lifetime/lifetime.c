@@ -310,6 +310,29 @@ int module_unload(const char *name)
 	return 0;
 }
 
+void module_expect_busy(const char *name, const char *when)
+{
+	int ret = module_unload(name);
+
+	CHECK(ret == -EWOULDBLOCK || ret == -EBUSY,
+	      "rmmod %s %s: %s, want it refused", name, when,
+	      ret ? strerrorname_np(-ret) : "unloaded");
+	diag("rmmod %s %s: refused (%s)", name, when, strerrorname_np(-ret));
+}
+
+int module_unload_wait(const char *name, unsigned int timeout_ms)
+{
+	uint64_t deadline = now_ms() + timeout_ms;
+	int ret;
+
+	for (;;) {
+		ret = module_unload(name);
+		if ((ret != -EWOULDBLOCK && ret != -EBUSY) || now_ms() >= deadline)
+			return ret;
+		usleep(50 * 1000);
+	}
+}
+
 int module_load(const char *ko)
 {
 	const char *top = getenv("V4L2DMABUF_TOP");

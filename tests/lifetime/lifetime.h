@@ -63,6 +63,16 @@ void lt_counters_settled(const struct dmabuf_counters *before);
 bool module_loaded(const char *name);
 int module_unload(const char *name);	/* 0 or -errno, never waits */
 int module_load(const char *ko);		/* relative to V4L2DMABUF_TOP */
+/* rmmod @name must be refused (EBUSY or EWOULDBLOCK) @when, as diag says. */
+void module_expect_busy(const char *name, const char *when);
+/*
+ * rmmod @name, again every 50 ms for up to @timeout_ms while it is in use:
+ * its last user may let go a little after the fd that held it is closed
+ * (videobuf2_dmabuf's fences: after an RCU grace period). 0 or -errno.
+ */
+int module_unload_wait(const char *name, unsigned int timeout_ms);
+/* Time enough for that, with room for a slow emulated guest. */
+#define LT_UNLOAD_WAIT_MS	2000
 /*
  * Load the project's modules that are missing, without parameters, as
  * tests/vm/guest-modules.sh leaves them; 0 or -errno.

@@ -18,16 +18,6 @@
 
 #include "lifetime.h"
 
-static void expect_busy(const char *module, const char *when)
-{
-	int ret = module_unload(module);
-
-	CHECK(ret == -EWOULDBLOCK || ret == -EBUSY,
-	      "rmmod %s %s: %s, want it refused", module, when,
-	      ret ? strerrorname_np(-ret) : "unloaded");
-	diag("rmmod %s %s: refused (%s)", module, when, strerrorname_np(-ret));
-}
-
 int main(void)
 {
 	uint8_t *maps[LT_BUFFERS];
@@ -52,8 +42,8 @@ int main(void)
 		maps[i] = dmabuf_mmap(fds[i], sizes[i], PROT_READ | PROT_WRITE);
 		handles[i] = vkms_import(drm, fds[i]);
 	}
-	expect_busy("vivbuf", "with its video fd open and streaming");
-	expect_busy("videobuf2_dmabuf", "with vivbuf loaded");
+	module_expect_busy("vivbuf", "with its video fd open and streaming");
+	module_expect_busy("videobuf2_dmabuf", "with vivbuf loaded");
 
 	vdev_close(&q);
 	for (i = 0; i < LT_BUFFERS; i++)
@@ -65,7 +55,7 @@ int main(void)
 	diag("rmmod vivbuf with its dma-bufs exported, mapped and imported: %s",
 	     ret ? "refused" : "unloaded");
 	if (!ret)
-		expect_busy("videobuf2_dmabuf", "with its dma-bufs alive");
+		module_expect_busy("videobuf2_dmabuf", "with its dma-bufs alive");
 
 	/* With or without their driver, the dma-bufs work. */
 	for (i = 0; i < LT_BUFFERS; i++) {
@@ -82,7 +72,7 @@ int main(void)
 	}
 	/* vkms still holds them. */
 	if (!module_loaded("vivbuf"))
-		expect_busy("videobuf2_dmabuf", "while vkms holds its dma-bufs");
+		module_expect_busy("videobuf2_dmabuf", "while vkms holds its dma-bufs");
 	for (i = 0; i < LT_BUFFERS; i++)
 		vkms_gem_close(drm, handles[i]);
 	close(drm);
@@ -93,7 +83,8 @@ int main(void)
 		CHECK(!ret, "rmmod vivbuf after everything closed: %s",
 		      strerrorname_np(-ret));
 	}
-	ret = module_unload("videobuf2_dmabuf");
+	/* Its fences pin it until they are freed, after an RCU grace period. */
+	ret = module_unload_wait("videobuf2_dmabuf", LT_UNLOAD_WAIT_MS);
 	CHECK(!ret, "rmmod videobuf2_dmabuf after every dma-buf closed: %s",
 	      strerrorname_np(-ret));
 	diag("both modules unloaded once everything was closed");
