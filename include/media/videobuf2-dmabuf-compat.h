@@ -41,26 +41,6 @@
 #define VB2_DMABUF_IMPORT_NS_DMA_BUF	MODULE_IMPORT_NS(DMA_BUF)
 #endif
 
-/*
- * Take a reference on @file unless its count already dropped to zero, i.e.
- * unless __fput() is on its way. The caller must guarantee that the memory of
- * @file stays valid during the call. 6.13 replaced the atomic_long_t f_count
- * with file_ref_t f_ref.
- */
-#if VB2_DMABUF_KERNEL_SINCE(6, 13)
-#include <linux/file_ref.h>
-
-static inline bool vb2_dmabuf_compat_file_get_unless_zero(struct file *file)
-{
-	return file_ref_get(&file->f_ref);
-}
-#else
-static inline bool vb2_dmabuf_compat_file_get_unless_zero(struct file *file)
-{
-	return atomic_long_inc_not_zero(&file->f_count);
-}
-#endif
-
 /* vm_flags became read-only behind vm_flags_set() in 6.3. */
 #if VB2_DMABUF_KERNEL_SINCE(6, 3)
 static inline void vb2_dmabuf_compat_vma_set_flags(struct vm_area_struct *vma,
@@ -245,14 +225,19 @@ static inline void vb2_dmabuf_compat_set_min_buffers(struct vb2_queue *q,
 /*
  * VIDIOC_REMOVE_BUFS came with 6.10; before, struct v4l2_ioctl_ops has no
  * vidioc_remove_bufs. In an ops table of a vb2 driver, instead of that
- * member's initializer: VB2_DMABUF_COMPAT_VB2_IOCTL_REMOVE_BUFS
- * Upstream: .vidioc_remove_bufs = vb2_ioctl_remove_bufs,
+ * member's initializer: VB2_DMABUF_COMPAT_VB2_IOCTL_REMOVE_BUFS (a mem2mem
+ * driver: VB2_DMABUF_COMPAT_M2M_IOCTL_REMOVE_BUFS)
+ * Upstream: .vidioc_remove_bufs = vb2_ioctl_remove_bufs, (or
+ * v4l2_m2m_ioctl_remove_bufs)
  */
 #if VB2_DMABUF_KERNEL_SINCE(6, 10)
 #define VB2_DMABUF_COMPAT_VB2_IOCTL_REMOVE_BUFS \
 	.vidioc_remove_bufs = vb2_ioctl_remove_bufs,
+#define VB2_DMABUF_COMPAT_M2M_IOCTL_REMOVE_BUFS \
+	.vidioc_remove_bufs = v4l2_m2m_ioctl_remove_bufs,
 #else
 #define VB2_DMABUF_COMPAT_VB2_IOCTL_REMOVE_BUFS
+#define VB2_DMABUF_COMPAT_M2M_IOCTL_REMOVE_BUFS
 #endif
 
 /*

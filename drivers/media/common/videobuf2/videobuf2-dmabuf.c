@@ -7,11 +7,17 @@
  * Such a plane can be exported with VIDIOC_EXPBUF; DMABUF planes are imported
  * from any exporter.
  *
- * Export: a plane has at most one live &struct dma_buf. Every EXPBUF while it
- * lives returns a new fd on that same dma_buf, so importers that cache by
- * dma_buf or by inode (DRM PRIME, GStreamer) see one object. The dma_buf
- * holds a reference on the buffer, so the pages outlive REQBUFS(0) and
- * close() for as long as an fd, an importer or a mapping uses them.
+ * Export: a plane has one &struct dma_buf per access mode (O_RDONLY,
+ * O_WRONLY, O_RDWR), created by the first VIDIOC_EXPBUF with that mode.
+ * Every later EXPBUF with the same mode returns a new fd on that same
+ * dma_buf, so importers that cache by dma_buf or by inode (DRM PRIME,
+ * GStreamer) see one object, and every fd has the mode it was asked for.
+ * The plane holds a file reference on each of its dma_bufs until vb2 puts
+ * the plane (REQBUFS(0), close), so the cached pointer is always backed by
+ * a reference of ours, never borrowed from a file someone else may free.
+ * Each dma_buf holds a reference on the plane's memory in turn, so the
+ * pages outlive REQBUFS(0) and close() for as long as an fd, an importer or
+ * a mapping uses them. All dma_bufs of a plane share its reservation object.
  *
  * Import: a dma-buf is attached and mapped for the device the first time it
  * is queued on a plane, and the mapping is kept until vb2 detaches it (a
@@ -20,7 +26,7 @@
  *
  * Locking, outermost first:
  *  - &vb2_dmabuf_buf.export_lock (exporting side) guards the cached dma_buf
- *    pointer; it is held around dma_buf_export() and never nests with the
+ *    pointers; it is held around dma_buf_export() and never nests with the
  *    reservation lock.
  *  - the dma-buf reservation lock, held by the dma-buf core around
  *    map_dma_buf and vmap since 6.2.
@@ -56,7 +62,8 @@
  *  - kernel_vmaps: kernel mappings of our exports taken by importers with
  *    dma_buf_vmap() (software "devices" such as vkms's composer).
  *  - live_buffers: MMAP planes whose pages are currently allocated.
- *  - live_dmabufs: exported struct dma_buf objects currently alive.
+ *  - live_dmabufs: exported struct dma_buf objects currently alive; a
+ *    plane keeps those it exported alive until vb2 puts it.
  *  - fences_published, fences_signalled: our implicit fences (see the DOC:
  *    section "implicit fences"), fences_errored those signalled with an
  *    error, fences_timedout those signalled by the watchdog.
@@ -85,6 +92,7 @@
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
+#include <linux/rcupdate.h>
 #include <linux/refcount.h>
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
@@ -119,10 +127,14 @@ static struct {
 	atomic64_t in_fence_timeouts;
 } vb2_dmabuf_stats;
 
+/* O_RDONLY, O_WRONLY and O_RDWR: the values of flags & O_ACCMODE */
+#define VB2_DMABUF_ACCESS_MODES		3
+
 /**
  * struct vb2_dmabuf_fence - our fence on a buffer the driver owns
- * @base:	the fence; first, so that the dma-fence core's default release
- *		frees the whole structure
+ * @base:	the fence; freed with the structure after an RCU grace period
+ *		by our release op, which also drops the module reference the
+ *		fence holds
  * @lock:	the fence's lock; the fence is alone on its context
  * @watchdog_node: entry in the watchdog's list while the fence is pending
  *		and not expired; empty once taken off (done or expired)
@@ -154,8 +166,9 @@ struct vb2_dmabuf_fence {
  * @refcount:	MMAP: vb2's reference, one per vma, one per exported dma_buf
  * @attachments: MMAP: &struct vb2_dmabuf_attachment of importers of @exported
  * @export_lock: MMAP: guards @exported
- * @exported:	MMAP: the live dma_buf of this plane or NULL. Its reservation
- *		object is where implicit fences are to be published.
+ * @exported:	MMAP: the dma_buf of this plane per access mode (indexed by
+ *		O_ACCMODE flags) or NULL, each with a file reference of ours
+ *		until vb2 puts the plane
  * @import_dbuf: import: the dma_buf, referenced by vb2 while we exist; its
  *		reservation object is where implicit fences are to be found
  * @db_attach:	import: our attachment to @import_dbuf, made on first map
@@ -188,7 +201,7 @@ struct vb2_dmabuf_buf {
 	refcount_t			refcount;
 	struct list_head		attachments;
 	struct mutex			export_lock;	/* guards @exported */
-	struct dma_buf			*exported;
+	struct dma_buf			*exported[VB2_DMABUF_ACCESS_MODES];
 
 	struct dma_buf			*import_dbuf;
 	struct dma_buf_attachment	*db_attach;
@@ -231,20 +244,50 @@ module_param_named(fences, vb2_dmabuf_fences_enabled, bool, 0644);
 MODULE_PARM_DESC(fences,
 		 "publish implicit fences on queued buffers and wait for the other users' fences (default: on)");
 
+/*
+ * The time bounds are clamped, so that the watchdog's arithmetic cannot wrap
+ * and a fence of ours stays bounded by minutes, whatever is written here.
+ */
+#define VB2_DMABUF_MAX_TIMEOUT_FRAMES	1000
+#define VB2_DMABUF_MAX_IN_FENCE_MS	60000
+
+static int vb2_dmabuf_set_timeout_frames(const char *val,
+					 const struct kernel_param *kp)
+{
+	return param_set_uint_minmax(val, kp, 1, VB2_DMABUF_MAX_TIMEOUT_FRAMES);
+}
+
+static const struct kernel_param_ops vb2_dmabuf_timeout_frames_ops = {
+	.set = vb2_dmabuf_set_timeout_frames,
+	.get = param_get_uint,
+};
+
+static int vb2_dmabuf_set_in_fence_ms(const char *val,
+				      const struct kernel_param *kp)
+{
+	return param_set_uint_minmax(val, kp, 0, VB2_DMABUF_MAX_IN_FENCE_MS);
+}
+
+static const struct kernel_param_ops vb2_dmabuf_in_fence_ms_ops = {
+	.set = vb2_dmabuf_set_in_fence_ms,
+	.get = param_get_uint,
+};
+
 static unsigned int vb2_dmabuf_fence_timeout_frames = 10;
-module_param_named(fence_timeout_frames, vb2_dmabuf_fence_timeout_frames,
-		   uint, 0644);
+module_param_cb(fence_timeout_frames, &vb2_dmabuf_timeout_frames_ops,
+		&vb2_dmabuf_fence_timeout_frames, 0644);
 MODULE_PARM_DESC(fence_timeout_frames,
-		 "watchdog: a frame not done after this many frame intervals, one more per buffer ahead, at least 1 s, plus in_fence_timeout_ms, fails with -ETIMEDOUT (default: 10)");
+		 "watchdog: a frame not done after this many frame intervals (1-1000), one more per buffer ahead, at least 1 s and at most 1 h, plus in_fence_timeout_ms, fails with -ETIMEDOUT (default: 10)");
 
 static unsigned int vb2_dmabuf_in_fence_timeout_ms = 1000;
-module_param_named(in_fence_timeout_ms, vb2_dmabuf_in_fence_timeout_ms,
-		   uint, 0644);
+module_param_cb(in_fence_timeout_ms, &vb2_dmabuf_in_fence_ms_ops,
+		&vb2_dmabuf_in_fence_timeout_ms, 0644);
 MODULE_PARM_DESC(in_fence_timeout_ms,
-		 "how long the device waits for the other users' fences before failing the buffer (default: 1000)");
+		 "how long the device waits for the other users' fences before failing the buffer, 0-60000 (default: 1000)");
 
-/* The watchdog's floor, whatever the frame interval */
+/* The watchdog's floor and ceiling, whatever the frame interval */
 #define VB2_DMABUF_WATCHDOG_MIN_MS	1000
+#define VB2_DMABUF_WATCHDOG_MAX_MS	(3600 * MSEC_PER_SEC)
 
 /* Runs the watchdog; reclaim may wait for our fences, so it must progress */
 static struct workqueue_struct *vb2_dmabuf_wq;
@@ -275,9 +318,33 @@ static const char *vb2_dmabuf_fence_get_timeline_name(struct dma_fence *fence)
 	return container_of(fence, struct vb2_dmabuf_fence, base)->timeline;
 }
 
+/*
+ * A fence outlives its buffer, its driver and every fd: a sync_file, or a
+ * foreign dma-buf's reservation object, may hold it for as long as it
+ * likes, and its ops point into this module. So each fence pins the module
+ * (vb2_dmabuf_fence_create() takes the reference), and the reference goes
+ * with the fence's memory, after the RCU grace period that lockless readers
+ * of the fence need. Having a release op also keeps 7.x's dma-fence core
+ * from detaching the ops at signalling time, so this is called on every
+ * kernel; the module's exit waits for the last such callback to return.
+ */
+static void vb2_dmabuf_fence_free_rcu(struct rcu_head *rcu)
+{
+	struct dma_fence *fence = container_of(rcu, struct dma_fence, rcu);
+
+	kfree(container_of(fence, struct vb2_dmabuf_fence, base));
+	module_put(THIS_MODULE);
+}
+
+static void vb2_dmabuf_fence_release(struct dma_fence *fence)
+{
+	call_rcu(&fence->rcu, vb2_dmabuf_fence_free_rcu);
+}
+
 static const struct dma_fence_ops vb2_dmabuf_fence_ops = {
 	.get_driver_name = vb2_dmabuf_fence_get_driver_name,
 	.get_timeline_name = vb2_dmabuf_fence_get_timeline_name,
+	.release = vb2_dmabuf_fence_release,
 };
 
 /*
@@ -443,7 +510,8 @@ static int vb2_dmabuf_alloc_pages(struct vb2_dmabuf_buf *buf, gfp_t gfp)
 	unsigned int i;
 
 	buf->pages = kvcalloc(buf->num_pages, sizeof(*buf->pages),
-			      GFP_KERNEL | __GFP_RETRY_MAYFAIL | __GFP_NOWARN);
+			      GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL |
+			      __GFP_NOWARN);
 	if (!buf->pages)
 		return -ENOMEM;
 
@@ -451,10 +519,12 @@ static int vb2_dmabuf_alloc_pages(struct vb2_dmabuf_buf *buf, gfp_t gfp)
 	 * Zeroed: the pages can reach userspace before the device writes.
 	 * The size comes from userspace (VIDIOC_CREATE_BUFS), so running out
 	 * of memory must fail this allocation with ENOMEM rather than have
-	 * the OOM killer take some other process (__GFP_RETRY_MAYFAIL).
+	 * the OOM killer take some other process (__GFP_RETRY_MAYFAIL), and
+	 * the pages are charged to the memory cgroup of the caller, who can
+	 * hold them as long as it likes (__GFP_ACCOUNT).
 	 */
 	for (i = 0; i < buf->num_pages; i++) {
-		buf->pages[i] = alloc_page(GFP_KERNEL | __GFP_ZERO |
+		buf->pages[i] = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO |
 					   __GFP_NOWARN | __GFP_RETRY_MAYFAIL |
 					   gfp);
 		if (!buf->pages[i]) {
@@ -464,6 +534,21 @@ static int vb2_dmabuf_alloc_pages(struct vb2_dmabuf_buf *buf, gfp_t gfp)
 	}
 
 	return 0;
+}
+
+/*
+ * The largest DMA segment @dev can take. dma_get_max_seg_size() is the
+ * device's own limit; dma_max_mapping_size() the DMA layer's, e.g. 256 KiB
+ * when swiotlb bounces the mapping, and a larger segment fails to map.
+ */
+static unsigned int vb2_dmabuf_max_segment(struct device *dev)
+{
+	size_t max = min_t(size_t, dma_get_max_seg_size(dev),
+			   dma_max_mapping_size(dev));
+
+	/* At least a page: the tables are built of whole pages. */
+	return max_t(size_t, round_down(min_t(size_t, max, UINT_MAX), PAGE_SIZE),
+		     PAGE_SIZE);
 }
 
 static void vb2_dmabuf_release_buf(struct vb2_dmabuf_buf *buf)
@@ -516,7 +601,7 @@ static void *vb2_dmabuf_alloc(struct vb2_buffer *vb, struct device *dev,
 
 	ret = sg_alloc_table_from_pages_segment(&buf->sgt, buf->pages,
 						buf->num_pages, 0, buf->size,
-						dma_get_max_seg_size(dev),
+						vb2_dmabuf_max_segment(dev),
 						GFP_KERNEL);
 	if (ret)
 		goto err_free_pages;
@@ -553,15 +638,37 @@ err_free_buf:
 static void vb2_dmabuf_put(void *buf_priv)
 {
 	struct vb2_dmabuf_buf *buf = buf_priv;
+	struct dma_buf *exported[VB2_DMABUF_ACCESS_MODES];
+	unsigned int mode;
 
 	vb2_dmabuf_drop_fences(buf);
 
+	/*
+	 * No EXPBUF can come any more: the dma_bufs now live only as long
+	 * as their fds, importers and mappings.
+	 */
+	mutex_lock(&buf->export_lock);
+	memcpy(exported, buf->exported, sizeof(exported));
+	memset(buf->exported, 0, sizeof(buf->exported));
+	mutex_unlock(&buf->export_lock);
+
+	/*
+	 * The pages may stay exported, and the device is done with them: no
+	 * sync, which under bounce buffering would copy stale device data
+	 * over what the CPU or an importer wrote since.
+	 */
 	mutex_lock(&buf->lock);
-	dma_unmap_sgtable(buf->dev, &buf->sgt, buf->dma_dir, 0);
+	dma_unmap_sgtable(buf->dev, &buf->sgt, buf->dma_dir,
+			  DMA_ATTR_SKIP_CPU_SYNC);
 	put_device(buf->dev);
 	buf->dev = NULL;
 	buf->vb = NULL;
 	mutex_unlock(&buf->lock);
+
+	/* Each may be the last reference, whose release unrefs @buf. */
+	for (mode = 0; mode < VB2_DMABUF_ACCESS_MODES; mode++)
+		if (exported[mode])
+			dma_buf_put(exported[mode]);
 
 	vb2_dmabuf_unref(buf);
 }
@@ -597,16 +704,28 @@ static void vb2_dmabuf_finish(void *buf_priv)
 	dma_sync_sgtable_for_cpu(buf->dev, &buf->sgt, buf->dma_dir);
 }
 
-/* vmap() rather than vm_map_ram(): the mapping lives as long as the buffer. */
+/*
+ * Kernel mappings are made once and kept until the memory goes, so that
+ * only the first vb2_plane_vaddr() maps: it allocates (and, for an import,
+ * takes the exporter's reservation lock), which a fence signalling path
+ * must not do. Later calls read the published pointer without a lock.
+ * vmap() rather than vm_map_ram(): the mapping lives as long as the buffer.
+ */
 static void *vb2_dmabuf_mmap_vaddr(struct vb2_dmabuf_buf *buf)
 {
-	void *vaddr;
+	/* Pairs with the release below: the mapping is set up when seen. */
+	void *vaddr = smp_load_acquire(&buf->vaddr);
+
+	if (vaddr)
+		return vaddr;
 
 	mutex_lock(&buf->lock);
-	if (!buf->vaddr)
-		buf->vaddr = vmap(buf->pages, buf->num_pages, VM_MAP,
-				  PAGE_KERNEL);
 	vaddr = buf->vaddr;
+	if (!vaddr) {
+		vaddr = vmap(buf->pages, buf->num_pages, VM_MAP, PAGE_KERNEL);
+		/* Publishes the mapping to the lockless readers above */
+		smp_store_release(&buf->vaddr, vaddr);
+	}
 	mutex_unlock(&buf->lock);
 
 	return vaddr;
@@ -615,8 +734,12 @@ static void *vb2_dmabuf_mmap_vaddr(struct vb2_dmabuf_buf *buf)
 static void *vb2_dmabuf_import_vaddr(struct vb2_dmabuf_buf *buf)
 {
 	struct dma_buf *dbuf = buf->import_dbuf;
+	/* Pairs with the release below: the mapping is set up when seen. */
+	void *vaddr = smp_load_acquire(&buf->vaddr);
 	struct iosys_map map;
-	void *vaddr;
+
+	if (vaddr)
+		return vaddr;
 
 	mutex_lock(&buf->lock);
 	if (!buf->vaddr && !vb2_dmabuf_compat_vmap(dbuf, &map)) {
@@ -625,7 +748,8 @@ static void *vb2_dmabuf_import_vaddr(struct vb2_dmabuf_buf *buf)
 			vb2_dmabuf_compat_vunmap(dbuf, &map);
 		} else {
 			buf->import_map = map;
-			buf->vaddr = map.vaddr;
+			/* Publishes the mapping to the lockless readers */
+			smp_store_release(&buf->vaddr, map.vaddr);
 		}
 	}
 	vaddr = buf->vaddr;
@@ -714,7 +838,7 @@ static int vb2_dmabuf_dbuf_attach(struct dma_buf *dbuf,
 	 */
 	ret = sg_alloc_table_from_pages_segment(&attach->sgt, buf->pages,
 						buf->num_pages, 0, buf->size,
-						dma_get_max_seg_size(db_attach->dev),
+						vb2_dmabuf_max_segment(db_attach->dev),
 						GFP_KERNEL);
 	if (ret)
 		goto err_free_attach;
@@ -855,12 +979,25 @@ static void vb2_dmabuf_sync_attachment(struct vb2_dmabuf_attachment *attach,
  * DMA_BUF_IOCTL_SYNC lands here. Every live mapping of the pages is synced,
  * ours while vb2 still owns the plane and each importer's, each with the
  * direction it was mapped with, as the DMA API requires.
+ *
+ * The dma-buf core waits for the reservation's fences only after this op,
+ * but a device still writing owns the pages: syncing for the CPU before it
+ * is done would copy (bounce buffers) or invalidate (non-coherent caches)
+ * half a frame. So we wait first, for the same fences the core would: the
+ * writers' for a CPU read, everyone's for a CPU write.
  */
 static int vb2_dmabuf_dbuf_begin_cpu_access(struct dma_buf *dbuf,
 					    enum dma_data_direction dir)
 {
+	bool cpu_writes = dir == DMA_TO_DEVICE || dir == DMA_BIDIRECTIONAL;
 	struct vb2_dmabuf_buf *buf = dbuf->priv;
 	struct vb2_dmabuf_attachment *attach;
+	long ret;
+
+	ret = dma_resv_wait_timeout(dbuf->resv, dma_resv_usage_rw(cpu_writes),
+				    true, MAX_SCHEDULE_TIMEOUT);
+	if (ret < 0)
+		return ret;
 
 	mutex_lock(&buf->lock);
 	if (buf->dev)
@@ -916,18 +1053,11 @@ static int vb2_dmabuf_dbuf_vmap(struct dma_buf *dbuf, struct iosys_map *map)
 	return 0;
 }
 
+/* The plane no longer caches @dbuf: vb2_dmabuf_put() dropped it first. */
 static void vb2_dmabuf_dbuf_release(struct dma_buf *dbuf)
 {
-	struct vb2_dmabuf_buf *buf = dbuf->priv;
-
-	/* A newer dma_buf may already have replaced us, see get_dmabuf. */
-	mutex_lock(&buf->export_lock);
-	if (buf->exported == dbuf)
-		buf->exported = NULL;
-	mutex_unlock(&buf->export_lock);
-
 	atomic64_dec(&vb2_dmabuf_stats.live_dmabufs);
-	vb2_dmabuf_unref(buf);
+	vb2_dmabuf_unref(dbuf->priv);
 }
 
 static const struct dma_buf_ops vb2_dmabuf_dbuf_ops = {
@@ -943,40 +1073,38 @@ static const struct dma_buf_ops vb2_dmabuf_dbuf_ops = {
 };
 
 /*
- * Returns the plane's dma_buf with a new file reference for the caller,
- * creating the dma_buf if there is none. Like DRM PRIME's export cache, a
- * reused dma_buf keeps the access mode of the EXPBUF that created it.
+ * Returns the plane's dma_buf for the access mode in @flags, with a new
+ * file reference for the caller (vb2 installs it as the fd), creating the
+ * dma_buf if the plane has none of that mode yet. The plane keeps a
+ * reference of its own on every dma_buf it created, see vb2_dmabuf_put().
  */
 static struct dma_buf *vb2_dmabuf_get_dmabuf(struct vb2_buffer *vb,
 					     void *buf_priv,
 					     unsigned long flags)
 {
 	struct vb2_dmabuf_buf *buf = buf_priv;
+	unsigned int mode = flags & O_ACCMODE;
 	DEFINE_DMA_BUF_EXPORT_INFO(exp_info);
 	struct dma_buf *dbuf;
 
 	atomic64_inc(&vb2_dmabuf_stats.expbufs);
 
+	/* vb2 lets O_ACCMODE itself through, which is no open(2) mode. */
+	if (mode >= VB2_DMABUF_ACCESS_MODES)
+		return ERR_PTR(-EINVAL);
+
 	mutex_lock(&buf->export_lock);
 
-	/*
-	 * The last fd of buf->exported may be closing right now: its file
-	 * count is zero but our release op, which clears the pointer, has not
-	 * run yet. Such a dma_buf cannot be revived, so a reference is taken
-	 * only while the count is not zero; otherwise a new dma_buf replaces
-	 * it. Reading the count is safe: __fput() calls ->release and dput(),
-	 * which ends in our release op taking export_lock, before file_free(),
-	 * so the file (and the dma_buf) cannot be freed while we hold
-	 * export_lock and see the pointer.
-	 */
-	dbuf = buf->exported;
-	if (dbuf && vb2_dmabuf_compat_file_get_unless_zero(dbuf->file))
+	dbuf = buf->exported[mode];
+	if (dbuf) {
+		get_dma_buf(dbuf);
 		goto out_unlock;
+	}
 
 	exp_info.exp_name = VB2_DMABUF_EXPORTER_NAME;
 	exp_info.ops = &vb2_dmabuf_dbuf_ops;
 	exp_info.size = buf->size;
-	exp_info.flags = flags;
+	exp_info.flags = mode;
 	exp_info.priv = buf;
 	exp_info.resv = &buf->resv;
 
@@ -986,7 +1114,9 @@ static struct dma_buf *vb2_dmabuf_get_dmabuf(struct vb2_buffer *vb,
 
 	/* The pages stay as long as the dma_buf, whatever vb2 does. */
 	refcount_inc(&buf->refcount);
-	buf->exported = dbuf;
+	/* The caller's reference is the one dma_buf_export() made. */
+	get_dma_buf(dbuf);
+	buf->exported[mode] = dbuf;
 	atomic64_inc(&vb2_dmabuf_stats.exports);
 	atomic64_inc(&vb2_dmabuf_stats.live_dmabufs);
 
@@ -1001,9 +1131,11 @@ out_unlock:
 /*
  * attach_dmabuf only records the dma-buf: everything that can fail for a
  * reason other than a tiny allocation happens in map_dmabuf, which vb2
- * calls right after. When attach_dmabuf fails, the 6.12 vb2 core (in
- * __prepare_dmabuf) leaks its reference on the dma-buf; when map_dmabuf
- * fails, the plane is already recorded and vb2 releases it properly.
+ * calls right after. Either way the vb2 core up to 7.2 (__prepare_dmabuf)
+ * leaks its references on the dma-bufs of the planes after the failing one
+ * (and of the failing one when attach fails);
+ * packaging/upstream/0001-*.patch fixes it, tests/uapi/vb2_prepare_dmabuf_leak
+ * shows it.
  */
 static void *vb2_dmabuf_attach_dmabuf(struct vb2_buffer *vb,
 				      struct device *dev,
@@ -1153,6 +1285,70 @@ struct sg_table *vb2_dmabuf_plane_sgt(struct vb2_buffer *vb,
 	return vb2_plane_cookie(vb, plane_no);
 }
 EXPORT_SYMBOL_GPL(vb2_dmabuf_plane_sgt);
+
+/**
+ * vb2_dmabuf_begin_cpu_access() - the driver's CPU takes a buffer it owns
+ * @vb:	a buffer the driver owns (between buf_queue and buffer done)
+ *
+ * For drivers whose device side touches the frame with the CPU through
+ * vb2_plane_vaddr(): a virtual device writing or reading frames, a driver
+ * fixing up a frame in software. Between prepare() at QBUF and finish() at
+ * buffer done the DMA API gives the buffer to the device; this hands every
+ * plane's device mapping to the CPU, so the CPU sees what the device side
+ * wrote (bounce buffers copied back, stale cache lines dropped).
+ * vb2_dmabuf_end_cpu_access() hands it back, and only then does the device
+ * side's view hold what the CPU wrote.
+ *
+ * A capture queue whose CPU writes the frames must set
+ * &vb2_queue.bidirectional: only a mapping that goes both ways carries CPU
+ * writes to the device side of a bounce buffer, where finish() takes the
+ * frame from. Get the kernel mappings with vb2_plane_vaddr() before
+ * vb2_dmabuf_buf_queued() publishes the fence (e.g. in buf_prepare): these
+ * two calls take no lock and allocate nothing, so they may run on the
+ * fence signalling path; the first vb2_plane_vaddr() may not.
+ *
+ * Only MMAP planes are synced. An imported plane's memory and its cache
+ * maintenance belong to the exporter: its table may not even carry valid
+ * page pointers (CONFIG_DMABUF_DEBUG scrambles them), and the dma-buf way
+ * to ask for CPU access, dma_buf_begin_cpu_access(), waits for the buffer's
+ * fences, ours for this very access among them, so it cannot be used here.
+ * The CPU then reaches an import through the exporter's kernel mapping
+ * (dma_buf_vmap()), which exporters keep coherent with their CPU view.
+ */
+void vb2_dmabuf_begin_cpu_access(struct vb2_buffer *vb)
+{
+	struct vb2_dmabuf_buf *buf;
+	unsigned int p;
+
+	for (p = 0; p < vb->num_planes; p++) {
+		buf = vb->planes[p].mem_priv;
+		if (buf && !buf->imported)
+			dma_sync_sgtable_for_cpu(buf->dev, &buf->sgt,
+						 buf->dma_dir);
+	}
+}
+EXPORT_SYMBOL_GPL(vb2_dmabuf_begin_cpu_access);
+
+/**
+ * vb2_dmabuf_end_cpu_access() - the driver's CPU gives a buffer back
+ * @vb:	a buffer passed to vb2_dmabuf_begin_cpu_access()
+ *
+ * Hands every plane back to the device side, with what the CPU wrote;
+ * call it before completing the buffer. Takes no lock, allocates nothing.
+ */
+void vb2_dmabuf_end_cpu_access(struct vb2_buffer *vb)
+{
+	struct vb2_dmabuf_buf *buf;
+	unsigned int p;
+
+	for (p = 0; p < vb->num_planes; p++) {
+		buf = vb->planes[p].mem_priv;
+		if (buf && !buf->imported)
+			dma_sync_sgtable_for_device(buf->dev, &buf->sgt,
+						    buf->dma_dir);
+	}
+}
+EXPORT_SYMBOL_GPL(vb2_dmabuf_end_cpu_access);
 
 /**
  * DOC: implicit fences
@@ -1307,6 +1503,8 @@ int vb2_dmabuf_buf_queued(struct vb2_buffer *vb, u64 frame_interval_ns)
 		buf0->publish_error = -ENOMEM;
 		return -ENOMEM;
 	}
+	/* Dropped by vb2_dmabuf_fence_free_rcu(); our caller pins us now. */
+	__module_get(THIS_MODULE);
 	spin_lock_init(&f->lock);
 	INIT_LIST_HEAD(&f->watchdog_node);
 	strscpy(f->timeline, dev_name(buf0->dev), sizeof(f->timeline));
@@ -1361,8 +1559,12 @@ int vb2_dmabuf_buf_queued(struct vb2_buffer *vb, u64 frame_interval_ns)
 	 * first, so a deep queue moves the bound out by their frames.
 	 */
 	frames += atomic_read(&q->owned_by_drv_count);
-	timeout_ms = max_t(u64, VB2_DMABUF_WATCHDOG_MIN_MS,
-			   div_u64(frames * frame_interval_ns, NSEC_PER_MSEC));
+	/* Both factors are bounded, so the product fits in a u64. */
+	frame_interval_ns = min_t(u64, frame_interval_ns,
+				  VB2_DMABUF_WATCHDOG_MAX_MS * NSEC_PER_MSEC);
+	timeout_ms = div_u64((u64)frames * frame_interval_ns, NSEC_PER_MSEC);
+	timeout_ms = clamp_t(u64, timeout_ms, VB2_DMABUF_WATCHDOG_MIN_MS,
+			     VB2_DMABUF_WATCHDOG_MAX_MS);
 	/*
 	 * Waits for in-fences, ours or those of buffers ahead (which started
 	 * no later), end within one in-fence timeout from now.
@@ -1554,6 +1756,11 @@ static void __exit vb2_dmabuf_exit(void)
 	/* No fence is pending once all drivers are gone: nothing to run. */
 	cancel_delayed_work_sync(&vb2_dmabuf_watchdog);
 	destroy_workqueue(vb2_dmabuf_wq);
+	/*
+	 * Every fence is gone (each held a module reference), but the RCU
+	 * callback that freed the last one may still be returning.
+	 */
+	rcu_barrier();
 }
 
 module_init(vb2_dmabuf_init);
