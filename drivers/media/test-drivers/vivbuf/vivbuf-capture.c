@@ -12,6 +12,7 @@
  * vivbuf_producer_instant().
  */
 
+#include <linux/dma-fence.h>
 #include <linux/hrtimer.h>
 #include <linux/kthread.h>
 #include <linux/math64.h>
@@ -99,10 +100,8 @@ static int vivbuf_fill_pattern(struct vivbuf_capture *cap,
 	return 0;
 }
 
-static int vivbuf_fill_buffer(struct vivbuf_capture *cap,
-			      struct vivbuf_buffer *buf)
+static int vivbuf_fill_frame(struct vivbuf_capture *cap, struct vb2_buffer *vb)
 {
-	struct vb2_buffer *vb = &buf->vb.vb2_buf;
 	int ret;
 
 	/* The output's last frame, if it loops back in our format */
@@ -113,6 +112,23 @@ static int vivbuf_fill_buffer(struct vivbuf_capture *cap,
 	/* Applied here, so that a frame never mixes two patterns */
 	tpg_s_pattern(&cap->tpg, READ_ONCE(cap->pattern));
 	return vivbuf_fill_pattern(cap, vb);
+}
+
+/*
+ * The frame is written with the CPU, which must own the memory while it
+ * does (vb2_dmabuf_begin_cpu_access()), or the device side's view of it,
+ * a bounce buffer say, would keep what was there before.
+ */
+static int vivbuf_fill_buffer(struct vivbuf_capture *cap,
+			      struct vivbuf_buffer *buf)
+{
+	struct vb2_buffer *vb = &buf->vb.vb2_buf;
+	int ret;
+
+	vb2_dmabuf_begin_cpu_access(vb);
+	ret = vivbuf_fill_frame(cap, vb);
+	vb2_dmabuf_end_cpu_access(vb);
+	return ret;
 }
 
 /* Instant mode: new frame contents, so every buffer is filled anew */
@@ -131,8 +147,8 @@ static void vivbuf_new_fill_gen(struct vivbuf_capture *cap)
  * four bytes of plane 0, little-endian. A looped-back frame is copied
  * whole, as in the normal mode, and not stamped.
  */
-static int vivbuf_fill_instant(struct vivbuf_capture *cap,
-			       struct vivbuf_buffer *buf, u32 sequence)
+static int vivbuf_fill_instant_frame(struct vivbuf_capture *cap,
+				     struct vivbuf_buffer *buf, u32 sequence)
 {
 	struct vb2_buffer *vb = &buf->vb.vb2_buf;
 	u32 pattern = READ_ONCE(cap->pattern);
@@ -163,6 +179,19 @@ static int vivbuf_fill_instant(struct vivbuf_capture *cap,
 		return -EFAULT;
 	*stamp = cpu_to_le32(sequence);
 	return 0;
+}
+
+/* As vivbuf_fill_buffer(): the CPU owns the memory while it writes. */
+static int vivbuf_fill_instant(struct vivbuf_capture *cap,
+			       struct vivbuf_buffer *buf, u32 sequence)
+{
+	struct vb2_buffer *vb = &buf->vb.vb2_buf;
+	int ret;
+
+	vb2_dmabuf_begin_cpu_access(vb);
+	ret = vivbuf_fill_instant_frame(cap, buf, sequence);
+	vb2_dmabuf_end_cpu_access(vb);
+	return ret;
 }
 
 /*
@@ -259,6 +288,7 @@ static int vivbuf_producer(void *data)
 	u64 frame_end = ktime_get_ns();
 	u32 sequence = 0;
 	struct vivbuf_buffer *buf;
+	bool signalling;
 	u64 period;
 	u64 now;
 	int err;
@@ -269,6 +299,8 @@ static int vivbuf_producer(void *data)
 		period = vivbuf_fract_to_ns(interval);
 		frame_end += period;
 
+		/* Our fences wait for this: lockdep checks it may not block */
+		signalling = dma_fence_begin_signalling();
 		buf = vivbuf_take_buffer(cap);
 		err = buf ? vivbuf_fill_buffer(cap, buf) : 0;
 
@@ -276,12 +308,14 @@ static int vivbuf_producer(void *data)
 			if (buf)
 				vb2_dmabuf_buffer_done(&buf->vb.vb2_buf,
 						       VB2_BUF_STATE_ERROR);
+			dma_fence_end_signalling(signalling);
 			return 0;
 		}
 
 		now = ktime_get_ns();
 		if (buf)
 			vivbuf_complete(cap, buf, sequence, now, err);
+		dma_fence_end_signalling(signalling);
 		sequence++;
 		if (now > frame_end + period)
 			frame_end = now;
@@ -311,15 +345,20 @@ static int vivbuf_producer_instant(void *data)
 {
 	struct vivbuf_capture *cap = data;
 	struct vivbuf_buffer *buf;
+	bool signalling;
 	u32 sequence = 0;
 	int err;
 
 	while (!kthread_should_stop()) {
+		signalling = dma_fence_begin_signalling();
 		buf = vivbuf_take_buffer(cap);
 		if (buf) {
 			err = vivbuf_fill_instant(cap, buf, sequence);
 			vivbuf_complete(cap, buf, sequence++, ktime_get_ns(),
 					err);
+		}
+		dma_fence_end_signalling(signalling);
+		if (buf) {
 			/* Userspace may keep a buffer queued all the time */
 			cond_resched();
 		} else if (vivbuf_queue_empty(cap)) {
@@ -391,7 +430,7 @@ static int vivbuf_buf_prepare(struct vb2_buffer *vb)
 	/* QBUF (or PREPARE_BUF) fails as if the hardware did */
 	if (vivbuf_inject_take(&cap->inject, VIVBUF_INJECT_QBUF))
 		return -EIO;
-	return 0;
+	return vivbuf_map_planes(vb);
 }
 
 /*
@@ -764,6 +803,12 @@ int vivbuf_capture_init(struct vivbuf_dev *dev, bool multiplanar,
 	q->type = multiplanar ? V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE :
 				V4L2_BUF_TYPE_VIDEO_CAPTURE;
 	q->io_modes = 0;
+	/*
+	 * The CPU writes the frames as the device: only a mapping both ways
+	 * carries its writes to the device's side of the memory (see
+	 * vb2_dmabuf_begin_cpu_access()).
+	 */
+	q->bidirectional = 1;
 	if (mem_types & VIVBUF_MEM_MMAP)
 		q->io_modes |= VB2_MMAP;
 	if (mem_types & VIVBUF_MEM_DMABUF)

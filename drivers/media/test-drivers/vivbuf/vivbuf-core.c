@@ -119,6 +119,28 @@ unsigned int vivbuf_disconnect_pending_ms(struct vivbuf_dev *dev)
 	return left > 0 ? max(jiffies_to_msecs(left), 1U) : 1;
 }
 
+/**
+ * vivbuf_map_planes() - kernel mappings for the device side, made early
+ * @vb: a buffer being prepared (buf_prepare)
+ *
+ * vivbuf's device is the CPU: it reads and writes frames through
+ * vb2_plane_vaddr(). The first call maps (allocates, and for an import
+ * takes the exporter's reservation lock), which the device side must not
+ * do once the buffer's fence is published; the allocator keeps the mapping,
+ * so the device side's later calls only read it.
+ *
+ * Return: 0, or -ENOMEM if a plane cannot be mapped.
+ */
+int vivbuf_map_planes(struct vb2_buffer *vb)
+{
+	unsigned int p;
+
+	for (p = 0; p < vb->num_planes; p++)
+		if (!vb2_plane_vaddr(vb, p))
+			return -ENOMEM;
+	return 0;
+}
+
 static int vivbuf_probe(struct platform_device *pdev)
 {
 	struct vivbuf_dev *dev;

@@ -18,6 +18,7 @@
  * users' fences (bounded by the allocator) and for the CPU conversion.
  */
 
+#include <linux/dma-fence.h>
 #include <linux/module.h>
 #include <linux/platform_device.h>
 #include <linux/slab.h>
@@ -70,8 +71,9 @@ enum vivbuf_m2m_side {
  * struct vivbuf_m2m - the memory-to-memory node of an instance
  * @vdev: the video device; its release frees this structure
  * @dev: the instance; outlives @vdev, which holds a v4l2_device reference
- * @lock: serialises the ioctls of every context (vdev and vb2 queue lock);
- *	  jobs never take it
+ * @lock: serialises the ioctls of every context (vdev and vb2 queue lock)
+ *	  and guards @contexts; jobs never take it
+ * @contexts: the open contexts (&vivbuf_m2m_ctx.node), stopped at unbind
  * @m2m_dev: the framework's job scheduler
  * @wq: ordered workqueue the jobs run on
  * @work: the running job: waits for in-fences, converts, completes
@@ -81,7 +83,8 @@ enum vivbuf_m2m_side {
 struct vivbuf_m2m {
 	struct video_device vdev;
 	struct vivbuf_dev *dev;
-	struct mutex lock;	/* ioctls and vb2 queues of all contexts */
+	struct mutex lock;	/* ioctls, vb2 queues and @contexts */
+	struct list_head contexts;
 	struct v4l2_m2m_dev *m2m_dev;
 	struct workqueue_struct *wq;
 	struct delayed_work work;
@@ -96,6 +99,7 @@ struct vivbuf_m2m {
  * @fmt: formats of the source and destination queue (enum vivbuf_m2m_side),
  *	 in the multi-planar layout for both APIs; same width and height
  * @sequence: next sequence number of each queue
+ * @node: entry in the node's list of contexts, for unbind
  * @aborting: job_abort was called; the job stops waiting for in-fences.
  *	      Set locklessly by job_abort, cleared by start_streaming (no job
  *	      of this context can run between the two)
@@ -103,6 +107,7 @@ struct vivbuf_m2m {
 struct vivbuf_m2m_ctx {
 	struct v4l2_fh fh;
 	struct vivbuf_m2m *m2m;
+	struct list_head node;
 	struct v4l2_pix_format_mplane fmt[2];
 	u32 sequence[2];
 	bool aborting;
@@ -312,8 +317,8 @@ static void vivbuf_m2m_device_run(void *priv)
 
 /*
  * Called by STREAMOFF or close while a job of @priv runs; the framework
- * then waits for vivbuf_m2m_finish_job(). A conversion is short, so only
- * a wait for in-fences is cut short.
+ * then waits for vivbuf_m2m_work()'s v4l2_m2m_job_finish(). A conversion
+ * is short, so only a wait for in-fences is cut short.
  */
 static void vivbuf_m2m_job_abort(void *priv)
 {
@@ -334,19 +339,23 @@ static int vivbuf_m2m_convert(struct vivbuf_m2m_ctx *ctx,
 	if (!src_vaddr || !dst_vaddr)
 		return -EFAULT;
 
+	/* The CPU is the device: it owns both buffers while it converts */
+	vb2_dmabuf_begin_cpu_access(&src->vb2_buf);
+	vb2_dmabuf_begin_cpu_access(&dst->vb2_buf);
 	vivbuf_m2m_convert_frame(src_vaddr, sf->pixelformat,
 				 sf->plane_fmt[0].bytesperline,
 				 dst_vaddr, df->pixelformat,
 				 df->plane_fmt[0].bytesperline,
 				 sf->width, sf->height);
+	vb2_dmabuf_end_cpu_access(&dst->vb2_buf);
+	vb2_dmabuf_end_cpu_access(&src->vb2_buf);
 	vb2_set_plane_payload(&dst->vb2_buf, 0, df->plane_fmt[0].sizeimage);
 	return 0;
 }
 
-/* Completes the running job with @state for both buffers. */
-static void vivbuf_m2m_finish_job(struct vivbuf_m2m *m2m,
-				  struct vivbuf_m2m_ctx *ctx,
-				  enum vb2_buffer_state state)
+/* Completes both buffers of the running job with @state. */
+static void vivbuf_m2m_complete_buffers(struct vivbuf_m2m_ctx *ctx,
+					enum vb2_buffer_state state)
 {
 	struct vb2_v4l2_buffer *src, *dst;
 
@@ -365,28 +374,21 @@ static void vivbuf_m2m_finish_job(struct vivbuf_m2m *m2m,
 	 */
 	vb2_dmabuf_buffer_done(&dst->vb2_buf, state);
 	vb2_dmabuf_buffer_done(&src->vb2_buf, state);
-	v4l2_m2m_job_finish(m2m->m2m_dev, ctx->fh.m2m_ctx);
 }
 
 /*
- * The job: once the other users of both buffers are done (their fences
- * signalled), convert and complete. While they are not, look again a tick
- * later; the allocator fails the wait after in_fence_timeout_ms, and an
- * abort ends it at once. The buffers stay on the framework's ready lists
- * until completion, which is how stop_streaming finds them if the job
- * never ran.
+ * The job's device work: once the other users of both buffers are done
+ * (their fences signalled), convert and complete the buffers. While they
+ * are not, returns false to look again a tick later; the allocator fails
+ * the wait after in_fence_timeout_ms, and an abort ends it at once. The
+ * buffers stay on the framework's ready lists until completion, which is
+ * how stop_streaming finds them if the job never ran. This is the fences'
+ * signalling path: no allocation, no lock that anything allocating holds.
  */
-static void vivbuf_m2m_work(struct work_struct *work)
+static bool vivbuf_m2m_run_job(struct vivbuf_m2m_ctx *ctx)
 {
-	struct vivbuf_m2m *m2m = container_of(to_delayed_work(work),
-					      struct vivbuf_m2m, work);
-	struct vivbuf_m2m_ctx *ctx = v4l2_m2m_get_curr_priv(m2m->m2m_dev);
 	struct vb2_v4l2_buffer *src, *dst;
 	int ret;
-
-	/* Only device_run queues this work, and only finish_job ends a job */
-	if (WARN_ON_ONCE(!ctx))
-		return;
 
 	src = v4l2_m2m_next_src_buf(ctx->fh.m2m_ctx);
 	dst = v4l2_m2m_next_dst_buf(ctx->fh.m2m_ctx);
@@ -394,15 +396,41 @@ static void vivbuf_m2m_work(struct work_struct *work)
 	ret = vb2_dmabuf_buf_ready(&src->vb2_buf);
 	if (!ret)
 		ret = vb2_dmabuf_buf_ready(&dst->vb2_buf);
-	if (ret == -EAGAIN && !READ_ONCE(ctx->aborting)) {
-		queue_delayed_work(m2m->wq, &m2m->work, 1);
-		return;
-	}
+	if (ret == -EAGAIN && !READ_ONCE(ctx->aborting))
+		return false;
 
 	if (!ret)
 		ret = vivbuf_m2m_convert(ctx, src, dst);
-	vivbuf_m2m_finish_job(m2m, ctx, ret ? VB2_BUF_STATE_ERROR :
-					      VB2_BUF_STATE_DONE);
+	vivbuf_m2m_complete_buffers(ctx, ret ? VB2_BUF_STATE_ERROR :
+					       VB2_BUF_STATE_DONE);
+	return true;
+}
+
+static void vivbuf_m2m_work(struct work_struct *work)
+{
+	struct vivbuf_m2m *m2m = container_of(to_delayed_work(work),
+					      struct vivbuf_m2m, work);
+	struct vivbuf_m2m_ctx *ctx = v4l2_m2m_get_curr_priv(m2m->m2m_dev);
+	bool signalling, done;
+
+	/* Only device_run queues this work, and only job_finish ends a job */
+	if (WARN_ON_ONCE(!ctx))
+		return;
+
+	/* Our fences wait for this: lockdep checks it may not block */
+	signalling = dma_fence_begin_signalling();
+	done = vivbuf_m2m_run_job(ctx);
+	dma_fence_end_signalling(signalling);
+
+	if (!done) {
+		queue_delayed_work(m2m->wq, &m2m->work, 1);
+		return;
+	}
+	/*
+	 * Outside the signalling section: the framework starts the next job
+	 * from here, and device_run publishes its fences (allocates).
+	 */
+	v4l2_m2m_job_finish(m2m->m2m_dev, ctx->fh.m2m_ctx);
 }
 
 static const struct v4l2_m2m_ops vivbuf_m2m_ops = {
@@ -460,7 +488,7 @@ static int vivbuf_m2m_buf_prepare(struct vb2_buffer *vb)
 		return -EINVAL;
 	if (side == VIVBUF_M2M_DST)
 		vb2_set_plane_payload(vb, 0, sizeimage);
-	return 0;
+	return vivbuf_map_planes(vb);
 }
 
 /* Fences are published when the job starts, see vivbuf_m2m_device_run() */
@@ -577,6 +605,9 @@ static int vivbuf_m2m_open(struct file *file)
 		return ret;
 	}
 	vb2_dmabuf_compat_fh_add(&ctx->fh, file);
+	mutex_lock(&m2m->lock);
+	list_add(&ctx->node, &m2m->contexts);
+	mutex_unlock(&m2m->lock);
 	return 0;
 }
 
@@ -589,6 +620,7 @@ static int vivbuf_m2m_release(struct file *file)
 	v4l2_fh_exit(&ctx->fh);
 	/* Cancels the context's job and frees its queues, as ioctls would */
 	mutex_lock(&m2m->lock);
+	list_del(&ctx->node);
 	v4l2_m2m_ctx_release(ctx->fh.m2m_ctx);
 	mutex_unlock(&m2m->lock);
 	kfree(ctx);
@@ -722,7 +754,7 @@ static int vivbuf_m2m_enum_framesizes(struct file *file, void *priv,
 	.vidioc_qbuf = v4l2_m2m_ioctl_qbuf,				\
 	.vidioc_dqbuf = v4l2_m2m_ioctl_dqbuf,				\
 	.vidioc_expbuf = v4l2_m2m_ioctl_expbuf,				\
-	.vidioc_remove_bufs = v4l2_m2m_ioctl_remove_bufs,		\
+	VB2_DMABUF_COMPAT_M2M_IOCTL_REMOVE_BUFS				\
 	.vidioc_streamon = v4l2_m2m_ioctl_streamon,			\
 	.vidioc_streamoff = v4l2_m2m_ioctl_streamoff
 
@@ -788,6 +820,7 @@ int vivbuf_m2m_register(struct vivbuf_dev *dev, bool multiplanar,
 	m2m->multiplanar = multiplanar;
 	m2m->mem_types = mem_types;
 	mutex_init(&m2m->lock);
+	INIT_LIST_HEAD(&m2m->contexts);
 	INIT_DELAYED_WORK(&m2m->work, vivbuf_m2m_work);
 
 	/* Jobs complete our fences, so they must run under memory pressure */
@@ -846,13 +879,36 @@ free_m2m:
  * vivbuf_m2m_unregister() - remove the memory-to-memory node, if any
  * @dev: the instance
  *
- * Files that are still open keep their contexts (and can finish their
- * jobs) until they are closed; then the node frees itself.
+ * As vb2_video_unregister_device() does for the other nodes: every open
+ * context's job is cancelled and its queues are stopped and freed, so that
+ * no DMA mapping of the device outlives its driver. Files that are still
+ * open only get errors from now on; the node frees itself when the last
+ * one is closed. Exported dma-bufs stay valid.
  */
 void vivbuf_m2m_unregister(struct vivbuf_dev *dev)
 {
-	if (!dev->m2m)
+	struct vivbuf_m2m *m2m = dev->m2m;
+	struct v4l2_m2m_ctx *m2m_ctx;
+	struct vivbuf_m2m_ctx *ctx;
+
+	if (!m2m)
 		return;
-	video_unregister_device(&dev->m2m->vdev);
+	/* Unregistering may drop the last reference but ours */
+	get_device(&m2m->vdev.dev);
+	video_unregister_device(&m2m->vdev);
+
+	/* No ioctl can start any more; those in flight hold the lock */
+	mutex_lock(&m2m->lock);
+	list_for_each_entry(ctx, &m2m->contexts, node) {
+		m2m_ctx = ctx->fh.m2m_ctx;
+		/* Waits for a running job of the context to finish */
+		v4l2_m2m_streamoff(NULL, m2m_ctx, m2m_ctx->out_q_ctx.q.type);
+		v4l2_m2m_streamoff(NULL, m2m_ctx, m2m_ctx->cap_q_ctx.q.type);
+		vb2_queue_release(&m2m_ctx->out_q_ctx.q);
+		vb2_queue_release(&m2m_ctx->cap_q_ctx.q);
+	}
+	mutex_unlock(&m2m->lock);
+
 	dev->m2m = NULL;
+	put_device(&m2m->vdev.dev);
 }

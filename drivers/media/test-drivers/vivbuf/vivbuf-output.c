@@ -12,6 +12,7 @@
  * carry our read fence.
  */
 
+#include <linux/dma-fence.h>
 #include <linux/err.h>
 #include <linux/kthread.h>
 #include <linux/math64.h>
@@ -68,6 +69,18 @@ static struct vivbuf_buffer *vivbuf_out_take_buffer(struct vivbuf_output *out)
 	}
 }
 
+/* The display reads the frame with the CPU, which must own it meanwhile. */
+static int vivbuf_out_read_frame(struct vivbuf_loopback *loop,
+				 struct vb2_buffer *vb)
+{
+	int ret;
+
+	vb2_dmabuf_begin_cpu_access(vb);
+	ret = vivbuf_loopback_display(loop, vb);
+	vb2_dmabuf_end_cpu_access(vb);
+	return ret;
+}
+
 /*
  * The display thread runs from start_streaming to stop_streaming. At the
  * start of each frame (epoch + n * period) it takes the oldest queued
@@ -90,17 +103,21 @@ static int vivbuf_display(void *data)
 	u64 frame = 0;	/* the frame in progress, counted from the epoch */
 	u32 sequence = 0;
 	struct vivbuf_buffer *buf;
+	bool signalling;
 	u64 now;
 	int err;
 
 	for (;;) {
+		/* Our fences wait for this: lockdep checks it may not block */
+		signalling = dma_fence_begin_signalling();
 		buf = vivbuf_out_take_buffer(out);
-		err = buf ? vivbuf_loopback_display(loop, &buf->vb.vb2_buf) : 0;
+		err = buf ? vivbuf_out_read_frame(loop, &buf->vb.vb2_buf) : 0;
 
 		if (!vivbuf_sleep_until(epoch + (frame + 1) * period)) {
 			if (buf)
 				vb2_dmabuf_buffer_done(&buf->vb.vb2_buf,
 						       VB2_BUF_STATE_ERROR);
+			dma_fence_end_signalling(signalling);
 			return 0;
 		}
 
@@ -116,6 +133,7 @@ static int vivbuf_display(void *data)
 					       err ? VB2_BUF_STATE_ERROR :
 						     VB2_BUF_STATE_DONE);
 		}
+		dma_fence_end_signalling(signalling);
 		frame = div64_u64(now - epoch, period);
 
 		/* S_PARM while streaming: a new epoch, at the frame's start */
@@ -197,7 +215,7 @@ static int vivbuf_out_buf_prepare(struct vb2_buffer *vb)
 	/* QBUF (or PREPARE_BUF) fails as if the hardware did */
 	if (vivbuf_inject_take(&out->inject, VIVBUF_INJECT_QBUF))
 		return -EIO;
-	return 0;
+	return vivbuf_map_planes(vb);
 }
 
 /*

@@ -121,6 +121,7 @@ void vivbuf_capture_unregister(struct vivbuf_dev *dev);
 void vivbuf_capture_free(struct vivbuf_dev *dev);
 
 bool vivbuf_sleep_until(u64 deadline_ns);
+int vivbuf_map_planes(struct vb2_buffer *vb);
 void vivbuf_schedule_disconnect(struct vivbuf_dev *dev, unsigned int delay_ms);
 unsigned int vivbuf_disconnect_pending_ms(struct vivbuf_dev *dev);
 #if IS_ENABLED(CONFIG_V4L2_MEM2MEM_DEV)
