@@ -32,13 +32,23 @@ load_project_modules() {
 }
 
 # Unload the project's modules, newest first; fails if one stays loaded
-# (still in use: a leaked reference).
+# (still in use: a leaked reference). Each of our fences holds a reference
+# on videobuf2_dmabuf until an RCU grace period after it is freed, so a
+# module still in use is asked again for up to 2 s before that counts.
 unload_project_modules() {
 	failed=0
 	for ko in $(echo "$PROJECT_MODULES" | tac); do
 		m=$(basename "$ko" .ko | tr - _)
 		grep -q "^$m " /proc/modules || continue
-		rmmod "$m" || failed=1
+		tries=0
+		until rmmod "$m" 2>/dev/null; do
+			tries=$((tries + 1))
+			if [ $tries -ge 20 ]; then
+				rmmod "$m" || failed=1
+				break
+			fi
+			sleep 0.1
+		done
 	done
 	return $failed
 }
