@@ -37,8 +37,8 @@ int vb2_dmabuf_buf_ready(struct vb2_buffer *vb);
 void vb2_dmabuf_buffer_done(struct vb2_buffer *vb,
 			    enum vb2_buffer_state state);
 
-/* CPU access by the driver to a buffer it owns, see videobuf2-dmabuf.c */
-void vb2_dmabuf_begin_cpu_access(struct vb2_buffer *vb);
-void vb2_dmabuf_end_cpu_access(struct vb2_buffer *vb);
+/* For drivers whose device is the CPU, see videobuf2-dmabuf.c */
+void *vb2_dmabuf_plane_device_vaddr(struct vb2_buffer *vb,
+				    unsigned int plane_no);
 
 #endif /* _MEDIA_VIDEOBUF2_DMABUF_H */

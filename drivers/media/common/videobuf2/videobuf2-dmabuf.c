@@ -77,6 +77,7 @@
 #include <linux/debugfs.h>
 #include <linux/device.h>
 #include <linux/dma-buf.h>
+#include <linux/dma-direct.h>
 #include <linux/dma-fence.h>
 #include <linux/dma-fence-array.h>
 #include <linux/dma-mapping.h>
@@ -160,6 +161,9 @@ struct vb2_dmabuf_fence {
  * @size:	size in bytes (a whole number of pages for MMAP)
  * @lock:	see the locking notes at the top of the file
  * @vaddr:	kernel mapping, made on first use and kept until release
+ * @device_vaddr: kernel mapping of what the device sees (the memory behind
+ *		the DMA addresses), made on first use, kept while the device
+ *		mapping lives; see vb2_dmabuf_plane_device_vaddr()
  * @num_pages:	MMAP: number of entries in @pages
  * @pages:	MMAP: the pages, in buffer order
  * @sgt:	MMAP: @pages as an sg_table, DMA-mapped for @dev while @dev is set
@@ -194,6 +198,7 @@ struct vb2_dmabuf_buf {
 	unsigned long			size;
 	struct mutex			lock;	/* see the file's locking notes */
 	void				*vaddr;
+	void				*device_vaddr;
 
 	unsigned int			num_pages;
 	struct page			**pages;
@@ -658,6 +663,10 @@ static void vb2_dmabuf_put(void *buf_priv)
 	 * over what the CPU or an importer wrote since.
 	 */
 	mutex_lock(&buf->lock);
+	if (buf->device_vaddr) {
+		vunmap(buf->device_vaddr);
+		buf->device_vaddr = NULL;
+	}
 	dma_unmap_sgtable(buf->dev, &buf->sgt, buf->dma_dir,
 			  DMA_ATTR_SKIP_CPU_SYNC);
 	put_device(buf->dev);
@@ -976,9 +985,12 @@ static void vb2_dmabuf_sync_attachment(struct vb2_dmabuf_attachment *attach,
 }
 
 /*
- * DMA_BUF_IOCTL_SYNC lands here. Every live mapping of the pages is synced,
- * ours while vb2 still owns the plane and each importer's, each with the
- * direction it was mapped with, as the DMA API requires.
+ * DMA_BUF_IOCTL_SYNC lands here. Each importer's live mapping is synced,
+ * with the direction it was mapped with, as the DMA API requires. Our own
+ * device's mapping is not: vb2 hands the plane to the device in prepare()
+ * and back in finish(), and between the two the buffer is not the CPU's.
+ * Syncing it here as well would, under bounce buffering, copy the device's
+ * stale view over what the CPU wrote since the last frame.
  *
  * The dma-buf core waits for the reservation's fences only after this op,
  * but a device still writing owns the pages: syncing for the CPU before it
@@ -1000,8 +1012,6 @@ static int vb2_dmabuf_dbuf_begin_cpu_access(struct dma_buf *dbuf,
 		return ret;
 
 	mutex_lock(&buf->lock);
-	if (buf->dev)
-		dma_sync_sgtable_for_cpu(buf->dev, &buf->sgt, buf->dma_dir);
 	list_for_each_entry(attach, &buf->attachments, node)
 		vb2_dmabuf_sync_attachment(attach, true);
 	mutex_unlock(&buf->lock);
@@ -1018,9 +1028,6 @@ static int vb2_dmabuf_dbuf_end_cpu_access(struct dma_buf *dbuf,
 	struct vb2_dmabuf_attachment *attach;
 
 	mutex_lock(&buf->lock);
-	if (buf->dev)
-		dma_sync_sgtable_for_device(buf->dev, &buf->sgt,
-					    buf->dma_dir);
 	list_for_each_entry(attach, &buf->attachments, node)
 		vb2_dmabuf_sync_attachment(attach, false);
 	mutex_unlock(&buf->lock);
@@ -1173,6 +1180,8 @@ static void vb2_dmabuf_detach_dmabuf(void *buf_priv)
 
 	vb2_dmabuf_drop_fences(buf);
 
+	if (buf->device_vaddr)
+		vunmap(buf->device_vaddr);
 	if (buf->vaddr)
 		vb2_dmabuf_compat_vunmap(buf->import_dbuf, &buf->import_map);
 
@@ -1286,69 +1295,113 @@ struct sg_table *vb2_dmabuf_plane_sgt(struct vb2_buffer *vb,
 }
 EXPORT_SYMBOL_GPL(vb2_dmabuf_plane_sgt);
 
-/**
- * vb2_dmabuf_begin_cpu_access() - the driver's CPU takes a buffer it owns
- * @vb:	a buffer the driver owns (between buf_queue and buffer done)
- *
- * For drivers whose device side touches the frame with the CPU through
- * vb2_plane_vaddr(): a virtual device writing or reading frames, a driver
- * fixing up a frame in software. Between prepare() at QBUF and finish() at
- * buffer done the DMA API gives the buffer to the device; this hands every
- * plane's device mapping to the CPU, so the CPU sees what the device side
- * wrote (bounce buffers copied back, stale cache lines dropped).
- * vb2_dmabuf_end_cpu_access() hands it back, and only then does the device
- * side's view hold what the CPU wrote.
- *
- * A capture queue whose CPU writes the frames must set
- * &vb2_queue.bidirectional: only a mapping that goes both ways carries CPU
- * writes to the device side of a bounce buffer, where finish() takes the
- * frame from. Get the kernel mappings with vb2_plane_vaddr() before
- * vb2_dmabuf_buf_queued() publishes the fence (e.g. in buf_prepare): these
- * two calls take no lock and allocate nothing, so they may run on the
- * fence signalling path; the first vb2_plane_vaddr() may not.
- *
- * Only MMAP planes are synced. An imported plane's memory and its cache
- * maintenance belong to the exporter: its table may not even carry valid
- * page pointers (CONFIG_DMABUF_DEBUG scrambles them), and the dma-buf way
- * to ask for CPU access, dma_buf_begin_cpu_access(), waits for the buffer's
- * fences, ours for this very access among them, so it cannot be used here.
- * The CPU then reaches an import through the exporter's kernel mapping
- * (dma_buf_vmap()), which exporters keep coherent with their CPU view.
+/*
+ * Maps the memory behind @sgt's DMA addresses for @dev, i.e. what the
+ * device reads and writes. Only for dma-direct devices, whose DMA addresses
+ * are physical addresses; segments must start on a page boundary (swiotlb
+ * aligns its slots so for any mapping of a page or more) and all but the
+ * last must be whole pages.
  */
-void vb2_dmabuf_begin_cpu_access(struct vb2_buffer *vb)
+static void *vb2_dmabuf_map_device_view(struct device *dev,
+					struct sg_table *sgt,
+					unsigned long size)
+{
+	unsigned int npages = PAGE_ALIGN(size) >> PAGE_SHIFT, n = 0, i;
+	struct scatterlist *sg;
+	struct page **pages;
+	phys_addr_t phys;
+	unsigned int len;
+	void *vaddr;
+
+	if (device_iommu_mapped(dev))
+		return NULL;
+
+	pages = kvcalloc(npages, sizeof(*pages), GFP_KERNEL);
+	if (!pages)
+		return NULL;
+
+	for_each_sgtable_dma_sg(sgt, sg, i) {
+		phys = dma_to_phys(dev, sg_dma_address(sg));
+		len = sg_dma_len(sg);
+		if (!PAGE_ALIGNED(phys) || (n && !PAGE_ALIGNED(len)))
+			goto out_free;
+		for (; len && n < npages; len -= min_t(unsigned int, len,
+						       PAGE_SIZE), n++) {
+			if (!pfn_valid(PHYS_PFN(phys)))
+				goto out_free;
+			pages[n] = pfn_to_page(PHYS_PFN(phys));
+			phys += PAGE_SIZE;
+		}
+		if (n == npages)
+			break;
+	}
+	vaddr = n == npages ? vmap(pages, npages, VM_MAP, PAGE_KERNEL) : NULL;
+	kvfree(pages);
+	return vaddr;
+
+out_free:
+	kvfree(pages);
+	return NULL;
+}
+
+/**
+ * vb2_dmabuf_plane_device_vaddr() - a plane as the device sees it
+ * @vb:		a buffer of a queue using &vb2_dmabuf_memops
+ * @plane_no:	index of the plane
+ *
+ * For drivers whose device is the CPU (virtual drivers such as vivbuf, and
+ * tests of the DMA path): a kernel mapping of the memory behind the plane's
+ * DMA addresses, which is where a DMA engine would read and write. It is
+ * not the buffer's pages when the DMA layer bounces (swiotlb), so a CPU
+ * that plays the device through it leaves every copy between the device's
+ * view and the CPU's to the DMA API syncs of the allocator and of the
+ * exporters, exactly as hardware would; vb2_plane_vaddr() is the CPU's
+ * view instead.
+ *
+ * Only for devices without an IOMMU, whose DMA addresses are physical
+ * addresses. The first call for a plane maps it (it allocates), so make it
+ * before vb2_dmabuf_buf_queued() publishes the fence, e.g. in buf_prepare,
+ * where imported planes are already mapped for the device; later calls take
+ * no lock and may run on the fence signalling path. The mapping is valid
+ * until the plane's memory is released (or another dma-buf is queued on
+ * it). Frames need no extra cache maintenance: the CPU is the device.
+ *
+ * Return: the mapping, or NULL if the plane is not mapped for the device,
+ * the device is behind an IOMMU, its mapping cannot be mapped this way, or
+ * memory is short.
+ */
+void *vb2_dmabuf_plane_device_vaddr(struct vb2_buffer *vb,
+				    unsigned int plane_no)
 {
 	struct vb2_dmabuf_buf *buf;
-	unsigned int p;
+	struct sg_table *sgt;
+	void *vaddr;
 
-	for (p = 0; p < vb->num_planes; p++) {
-		buf = vb->planes[p].mem_priv;
-		if (buf && !buf->imported)
-			dma_sync_sgtable_for_cpu(buf->dev, &buf->sgt,
-						 buf->dma_dir);
+	if (WARN_ON_ONCE(vb->vb2_queue->mem_ops != &vb2_dmabuf_memops) ||
+	    plane_no >= vb->num_planes)
+		return NULL;
+	buf = vb->planes[plane_no].mem_priv;
+	if (!buf)
+		return NULL;
+
+	/* Pairs with the release below: the mapping is set up when seen. */
+	vaddr = smp_load_acquire(&buf->device_vaddr);
+	if (vaddr)
+		return vaddr;
+
+	mutex_lock(&buf->lock);
+	sgt = buf->imported ? buf->import_sgt : &buf->sgt;
+	if (!buf->device_vaddr && buf->dev && sgt) {
+		vaddr = vb2_dmabuf_map_device_view(buf->dev, sgt, buf->size);
+		/* Publishes the mapping to the lockless readers above */
+		smp_store_release(&buf->device_vaddr, vaddr);
 	}
-}
-EXPORT_SYMBOL_GPL(vb2_dmabuf_begin_cpu_access);
+	vaddr = buf->device_vaddr;
+	mutex_unlock(&buf->lock);
 
-/**
- * vb2_dmabuf_end_cpu_access() - the driver's CPU gives a buffer back
- * @vb:	a buffer passed to vb2_dmabuf_begin_cpu_access()
- *
- * Hands every plane back to the device side, with what the CPU wrote;
- * call it before completing the buffer. Takes no lock, allocates nothing.
- */
-void vb2_dmabuf_end_cpu_access(struct vb2_buffer *vb)
-{
-	struct vb2_dmabuf_buf *buf;
-	unsigned int p;
-
-	for (p = 0; p < vb->num_planes; p++) {
-		buf = vb->planes[p].mem_priv;
-		if (buf && !buf->imported)
-			dma_sync_sgtable_for_device(buf->dev, &buf->sgt,
-						    buf->dma_dir);
-	}
+	return vaddr;
 }
-EXPORT_SYMBOL_GPL(vb2_dmabuf_end_cpu_access);
+EXPORT_SYMBOL_GPL(vb2_dmabuf_plane_device_vaddr);
 
 /**
  * DOC: implicit fences

@@ -91,7 +91,7 @@ static int vivbuf_fill_pattern(struct vivbuf_capture *cap,
 	void *vaddr;
 
 	for (p = 0; p < vb->num_planes; p++) {
-		vaddr = vb2_plane_vaddr(vb, p);
+		vaddr = vb2_dmabuf_plane_device_vaddr(vb, p);
 		if (!vaddr)
 			return -EFAULT;
 		/* Fills every colour plane that lives in memory plane p */
@@ -100,8 +100,10 @@ static int vivbuf_fill_pattern(struct vivbuf_capture *cap,
 	return 0;
 }
 
-static int vivbuf_fill_frame(struct vivbuf_capture *cap, struct vb2_buffer *vb)
+static int vivbuf_fill_buffer(struct vivbuf_capture *cap,
+			      struct vivbuf_buffer *buf)
 {
+	struct vb2_buffer *vb = &buf->vb.vb2_buf;
 	int ret;
 
 	/* The output's last frame, if it loops back in our format */
@@ -112,23 +114,6 @@ static int vivbuf_fill_frame(struct vivbuf_capture *cap, struct vb2_buffer *vb)
 	/* Applied here, so that a frame never mixes two patterns */
 	tpg_s_pattern(&cap->tpg, READ_ONCE(cap->pattern));
 	return vivbuf_fill_pattern(cap, vb);
-}
-
-/*
- * The frame is written with the CPU, which must own the memory while it
- * does (vb2_dmabuf_begin_cpu_access()), or the device side's view of it,
- * a bounce buffer say, would keep what was there before.
- */
-static int vivbuf_fill_buffer(struct vivbuf_capture *cap,
-			      struct vivbuf_buffer *buf)
-{
-	struct vb2_buffer *vb = &buf->vb.vb2_buf;
-	int ret;
-
-	vb2_dmabuf_begin_cpu_access(vb);
-	ret = vivbuf_fill_frame(cap, vb);
-	vb2_dmabuf_end_cpu_access(vb);
-	return ret;
 }
 
 /* Instant mode: new frame contents, so every buffer is filled anew */
@@ -147,8 +132,8 @@ static void vivbuf_new_fill_gen(struct vivbuf_capture *cap)
  * four bytes of plane 0, little-endian. A looped-back frame is copied
  * whole, as in the normal mode, and not stamped.
  */
-static int vivbuf_fill_instant_frame(struct vivbuf_capture *cap,
-				     struct vivbuf_buffer *buf, u32 sequence)
+static int vivbuf_fill_instant(struct vivbuf_capture *cap,
+			       struct vivbuf_buffer *buf, u32 sequence)
 {
 	struct vb2_buffer *vb = &buf->vb.vb2_buf;
 	u32 pattern = READ_ONCE(cap->pattern);
@@ -174,24 +159,11 @@ static int vivbuf_fill_instant_frame(struct vivbuf_capture *cap,
 		buf->fill_gen = cap->fill_gen;
 	}
 
-	stamp = vb2_plane_vaddr(vb, 0);
+	stamp = vb2_dmabuf_plane_device_vaddr(vb, 0);
 	if (!stamp)
 		return -EFAULT;
 	*stamp = cpu_to_le32(sequence);
 	return 0;
-}
-
-/* As vivbuf_fill_buffer(): the CPU owns the memory while it writes. */
-static int vivbuf_fill_instant(struct vivbuf_capture *cap,
-			       struct vivbuf_buffer *buf, u32 sequence)
-{
-	struct vb2_buffer *vb = &buf->vb.vb2_buf;
-	int ret;
-
-	vb2_dmabuf_begin_cpu_access(vb);
-	ret = vivbuf_fill_instant_frame(cap, buf, sequence);
-	vb2_dmabuf_end_cpu_access(vb);
-	return ret;
 }
 
 /*
@@ -802,13 +774,14 @@ int vivbuf_capture_init(struct vivbuf_dev *dev, bool multiplanar,
 
 	q->type = multiplanar ? V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE :
 				V4L2_BUF_TYPE_VIDEO_CAPTURE;
-	q->io_modes = 0;
 	/*
-	 * The CPU writes the frames as the device: only a mapping both ways
-	 * carries its writes to the device's side of the memory (see
-	 * vb2_dmabuf_begin_cpu_access()).
+	 * The instant mode writes only the sequence stamp into a frame and
+	 * keeps the rest: a device that writes part of a buffer reads the
+	 * rest too, for the DMA API (with bounce buffers, a FROM_DEVICE
+	 * mapping hands the CPU the whole device view).
 	 */
 	q->bidirectional = 1;
+	q->io_modes = 0;
 	if (mem_types & VIVBUF_MEM_MMAP)
 		q->io_modes |= VB2_MMAP;
 	if (mem_types & VIVBUF_MEM_DMABUF)

@@ -14,6 +14,7 @@
 #include <linux/platform_device.h>
 #include <linux/slab.h>
 #include <linux/workqueue.h>
+#include <media/videobuf2-dmabuf.h>
 #include <media/videobuf2-dmabuf-compat.h>
 
 #include "vivbuf.h"
@@ -120,14 +121,16 @@ unsigned int vivbuf_disconnect_pending_ms(struct vivbuf_dev *dev)
 }
 
 /**
- * vivbuf_map_planes() - kernel mappings for the device side, made early
+ * vivbuf_map_planes() - the device's view of a buffer, mapped early
  * @vb: a buffer being prepared (buf_prepare)
  *
- * vivbuf's device is the CPU: it reads and writes frames through
- * vb2_plane_vaddr(). The first call maps (allocates, and for an import
- * takes the exporter's reservation lock), which the device side must not
- * do once the buffer's fence is published; the allocator keeps the mapping,
- * so the device side's later calls only read it.
+ * vivbuf's device is the CPU. It reads and writes frames where a DMA
+ * engine would, at the buffer's DMA addresses
+ * (vb2_dmabuf_plane_device_vaddr()), so that only the DMA API's syncs carry
+ * them to and from the CPU's view, as on hardware: with bounce buffers
+ * (swiotlb=force) a missing sync shows as a wrong frame. The first call
+ * maps (allocates), which the device side must not do once the buffer's
+ * fence is published; later calls only read the kept mapping.
  *
  * Return: 0, or -ENOMEM if a plane cannot be mapped.
  */
@@ -136,7 +139,7 @@ int vivbuf_map_planes(struct vb2_buffer *vb)
 	unsigned int p;
 
 	for (p = 0; p < vb->num_planes; p++)
-		if (!vb2_plane_vaddr(vb, p))
+		if (!vb2_dmabuf_plane_device_vaddr(vb, p))
 			return -ENOMEM;
 	return 0;
 }

@@ -26,6 +26,7 @@
 #include <linux/string.h>
 #include <linux/vmalloc.h>
 #include <media/videobuf2-core.h>
+#include <media/videobuf2-dmabuf.h>
 
 #include "vivbuf-loopback.h"
 
@@ -141,9 +142,8 @@ int vivbuf_loopback_display(struct vivbuf_loopback *loop,
 	void *vaddr[VIDEO_MAX_PLANES];
 	unsigned int p;
 
-	/* Mapping may take the dma-buf's locks: not under ours */
 	for (p = 0; p < vb->num_planes; p++) {
-		vaddr[p] = vb2_plane_vaddr(vb, p);
+		vaddr[p] = vb2_dmabuf_plane_device_vaddr(vb, p);
 		if (!vaddr[p])
 			return -EFAULT;
 	}
@@ -197,7 +197,7 @@ int vivbuf_loopback_capture(struct vivbuf_loopback *loop,
 	int ret = 0;
 
 	for (p = 0; p < vb->num_planes; p++) {
-		vaddr[p] = vb2_plane_vaddr(vb, p);
+		vaddr[p] = vb2_dmabuf_plane_device_vaddr(vb, p);
 		if (!vaddr[p])
 			return -EFAULT;
 	}

@@ -333,22 +333,17 @@ static int vivbuf_m2m_convert(struct vivbuf_m2m_ctx *ctx,
 {
 	const struct v4l2_pix_format_mplane *sf = &ctx->fmt[VIVBUF_M2M_SRC];
 	const struct v4l2_pix_format_mplane *df = &ctx->fmt[VIVBUF_M2M_DST];
-	const void *src_vaddr = vb2_plane_vaddr(&src->vb2_buf, 0);
-	void *dst_vaddr = vb2_plane_vaddr(&dst->vb2_buf, 0);
+	const void *src_vaddr = vb2_dmabuf_plane_device_vaddr(&src->vb2_buf, 0);
+	void *dst_vaddr = vb2_dmabuf_plane_device_vaddr(&dst->vb2_buf, 0);
 
 	if (!src_vaddr || !dst_vaddr)
 		return -EFAULT;
 
-	/* The CPU is the device: it owns both buffers while it converts */
-	vb2_dmabuf_begin_cpu_access(&src->vb2_buf);
-	vb2_dmabuf_begin_cpu_access(&dst->vb2_buf);
 	vivbuf_m2m_convert_frame(src_vaddr, sf->pixelformat,
 				 sf->plane_fmt[0].bytesperline,
 				 dst_vaddr, df->pixelformat,
 				 df->plane_fmt[0].bytesperline,
 				 sf->width, sf->height);
-	vb2_dmabuf_end_cpu_access(&dst->vb2_buf);
-	vb2_dmabuf_end_cpu_access(&src->vb2_buf);
 	vb2_set_plane_payload(&dst->vb2_buf, 0, df->plane_fmt[0].sizeimage);
 	return 0;
 }

@@ -69,18 +69,6 @@ static struct vivbuf_buffer *vivbuf_out_take_buffer(struct vivbuf_output *out)
 	}
 }
 
-/* The display reads the frame with the CPU, which must own it meanwhile. */
-static int vivbuf_out_read_frame(struct vivbuf_loopback *loop,
-				 struct vb2_buffer *vb)
-{
-	int ret;
-
-	vb2_dmabuf_begin_cpu_access(vb);
-	ret = vivbuf_loopback_display(loop, vb);
-	vb2_dmabuf_end_cpu_access(vb);
-	return ret;
-}
-
 /*
  * The display thread runs from start_streaming to stop_streaming. At the
  * start of each frame (epoch + n * period) it takes the oldest queued
@@ -111,7 +99,7 @@ static int vivbuf_display(void *data)
 		/* Our fences wait for this: lockdep checks it may not block */
 		signalling = dma_fence_begin_signalling();
 		buf = vivbuf_out_take_buffer(out);
-		err = buf ? vivbuf_out_read_frame(loop, &buf->vb.vb2_buf) : 0;
+		err = buf ? vivbuf_loopback_display(loop, &buf->vb.vb2_buf) : 0;
 
 		if (!vivbuf_sleep_until(epoch + (frame + 1) * period)) {
 			if (buf)
