@@ -24,7 +24,7 @@
 /* The fault attributes print at most 10 reports per 5 s. */
 #define RATELIMIT_SECONDS	6
 
-/* Arms fail-nth for the Nth call; faults.c owns the file. */
+/* Arms fail-nth for the Nth call; ../uapi/failnth.c owns the file. */
 static int fail_nth(unsigned int n)
 {
 	char text[16];

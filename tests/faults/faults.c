@@ -3,15 +3,11 @@
  * The fault-injection walk of the faults suite, see faults.h.
  */
 #include <dirent.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <unistd.h>
 
+#include "failnth.h"
 #include "faults.h"
-
-#define DEBUGFS		"/sys/kernel/debug"
-#define FAIL_NTH	"/proc/thread-self/fail-nth"
-#define DMA_DEBUG_OFF	"dma-api/disabled"
 
 /*
  * The settings of both fault types, written at start and restored at exit.
@@ -28,10 +24,7 @@
  * logs a notice and a call trace, which the runner's splat check must take
  * for what it is (see fault_dump_not_a_splat.c).
  */
-static const struct {
-	const char *file;
-	const char *value;
-} fi_settings[] = {
+static const struct fi_setting fi_settings[] = {
 	{ "failslab/probability", "0" },
 	{ "failslab/task-filter", "Y" },
 	{ "failslab/interval", "1" },
@@ -51,55 +44,8 @@ static const struct {
 	{ "fail_page_alloc/min-order", "0" },
 };
 
-static char fi_saved[ARRAY_SIZE(fi_settings)][32];
-static int fail_nth_fd = -1;
-
-static int debugfs_read(const char *file, char *buf, size_t len)
-{
-	char path[128];
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), DEBUGFS "/%s", file);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n < 0)
-		return -EIO;
-	buf[n] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
-	return 0;
-}
-
-static int debugfs_write(const char *file, const char *value)
-{
-	char path[128];
-	int fd, ret = 0;
-
-	snprintf(path, sizeof(path), DEBUGFS "/%s", file);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, value, strlen(value)) < 0)
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
-static void fi_restore(void)
-{
-	unsigned int i;
-
-	for (i = 0; i < ARRAY_SIZE(fi_settings); i++)
-		if (fi_saved[i][0])
-			debugfs_write(fi_settings[i].file, fi_saved[i]);
-}
-
 void fi_init(const char *name, unsigned int seconds)
 {
-	unsigned int i;
 	int ret;
 
 	test_init(name);
@@ -108,63 +54,10 @@ void fi_init(const char *name, unsigned int seconds)
 	if (access(DEBUGFS "/failslab", F_OK) ||
 	    access(DEBUGFS "/fail_page_alloc", F_OK))
 		skip_test("no failslab/fail_page_alloc in debugfs (CONFIG_FAILSLAB, CONFIG_FAIL_PAGE_ALLOC, CONFIG_FAULT_INJECTION_DEBUG_FS)");
-	fail_nth_fd = open(FAIL_NTH, O_RDWR | O_CLOEXEC);
-	if (fail_nth_fd < 0)
-		skip_test("no %s: %s", FAIL_NTH, strerrorname_np(errno));
-
-	for (i = 0; i < ARRAY_SIZE(fi_settings); i++) {
-		ret = debugfs_read(fi_settings[i].file, fi_saved[i],
-				   sizeof(fi_saved[i]));
-		CHECK(!ret, "read %s: %s", fi_settings[i].file,
-		      strerrorname_np(-ret));
-	}
-	atexit(fi_restore);
-	for (i = 0; i < ARRAY_SIZE(fi_settings); i++) {
-		ret = debugfs_write(fi_settings[i].file, fi_settings[i].value);
-		CHECK(!ret, "write %s to %s: %s", fi_settings[i].value,
-		      fi_settings[i].file, strerrorname_np(-ret));
-	}
-}
-
-static void fail_nth_write(unsigned int n)
-{
-	char text[16];
-	int len = snprintf(text, sizeof(text), "%u", n);
-
-	CHECK(pwrite(fail_nth_fd, text, len, 0) == len, "write %u to %s",
-	      n, FAIL_NTH);
-}
-
-/* Whether the armed failure was injected; disarms. */
-static bool fail_nth_injected(void)
-{
-	char text[16];
-	ssize_t len;
-
-	/* Read before the write that disarms: a read allocates nothing. */
-	len = pread(fail_nth_fd, text, sizeof(text) - 1, 0);
-	CHECK(len > 0, "read %s", FAIL_NTH);
-	text[len] = '\0';
-	fail_nth_write(0);
-	return strtoul(text, NULL, 10) == 0;
-}
-
-/*
- * DMA-API debugging (CONFIG_DMA_API_DEBUG) turns itself off for good when
- * one of its own allocations fails: the radix tree of its active-cacheline
- * tracking allocates (GFP_ATOMIC) on each mapping a device may write
- * (DMA_FROM_DEVICE, DMA_BIDIRECTIONAL), and if that is the allocation made
- * to fail, it logs "cacheline tracking ENOMEM, dma-debug disabled" and
- * checks no mapping for the rest of the boot, every later suite included.
- * The walks stay away from such mappings (see reqbufs_mmap.c) and this
- * makes sure they did.
- */
-static bool dma_debug_off(void)
-{
-	char text[8];
-
-	return !debugfs_read(DMA_DEBUG_OFF, text, sizeof(text)) &&
-	       text[0] == 'Y';
+	ret = fail_nth_open();
+	if (ret)
+		skip_test("no %s: %s", FAIL_NTH, strerrorname_np(-ret));
+	fi_settings_apply(fi_settings, ARRAY_SIZE(fi_settings));
 }
 
 unsigned int fi_open_fds(void)
@@ -274,7 +167,7 @@ void fi_walk(const struct fi_op *op, struct fi_result *res)
 	for (n = op->first; n <= FI_MAX_CALLS; n++) {
 		fail_nth_write(n);
 		ret = op->run(op->ctx);
-		injected = fail_nth_injected();
+		injected = !fail_nth_disarm();
 		outcome = op->check(op->ctx, ret);
 
 		snprintf(when, sizeof(when), "%s, allocation %u failing%s",

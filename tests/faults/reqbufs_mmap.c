@@ -9,8 +9,8 @@
  * plane's DMA_FROM_DEVICE mapping makes DMA-API debugging allocate for its
  * active-cacheline tracking, and when that allocation is the one failing,
  * DMA-API debugging turns itself off for the rest of the boot (see
- * dma_debug_off() in faults.c): every later test would lose its checks.
- * The allocator's code is the same for both directions.
+ * dma_debug_off() in ../uapi/failnth.h): every later test would lose its
+ * checks. The allocator's code is the same for both directions.
  *
  * vb2 may grant fewer buffers than asked: that success must be real (the
  * allocator holds exactly the planes of the buffers granted, each can be

@@ -55,12 +55,10 @@
 #include <unistd.h>
 
 #include "common.h"
+#include "failnth.h"
 
 #define PATCH		"packaging/upstream/0001-media-videobuf2-core-put-the-dma-bufs-of-planes-not-yet-attached.patch"
 #define NUM_PLANES	2
-#define DEBUGFS		"/sys/kernel/debug"
-#define FAIL_NTH	"/proc/thread-self/fail-nth"
-#define DMA_DEBUG_OFF	"dma-api/disabled"	/* in debugfs */
 /* fail-nth for counting: more allocation calls than any QBUF makes */
 #define COUNT_CALLS	100000
 
@@ -91,121 +89,25 @@ struct attempt {
  * failslab told to count GFP_KERNEL allocations (attach_dmabuf's) and
  * those of every cache. Written in this order, restored in reverse.
  */
-static const struct {
-	const char *file;
-	const char *value;
-} fi_settings[] = {
+static const struct fi_setting fi_settings[] = {
 	{ "failslab/probability", "0" },
 	{ "failslab/cache-filter", "N" },
 	{ "failslab/ignore-gfp-wait", "N" },
 };
 
-static char fi_saved[ARRAY_SIZE(fi_settings)][32];
-static int fail_nth_fd = -1;
-
-static int debugfs_read(const char *file, char *buf, size_t len)
-{
-	char path[128];
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), DEBUGFS "/%s", file);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n < 0)
-		return -EIO;
-	buf[n] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
-	return 0;
-}
-
-static int debugfs_write(const char *file, const char *value)
-{
-	char path[128];
-	int fd, ret = 0;
-
-	snprintf(path, sizeof(path), DEBUGFS "/%s", file);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, value, strlen(value)) < 0)
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
-static void fi_restore(void)
-{
-	unsigned int i = ARRAY_SIZE(fi_settings);
-
-	while (i--)
-		if (fi_saved[i][0])
-			debugfs_write(fi_settings[i].file, fi_saved[i]);
-}
-
 /* Set fault injection up for fail-nth; false, and why, if there is none. */
 static bool fi_setup(const char **why)
 {
-	unsigned int i;
-	int ret;
-
 	if (access(DEBUGFS "/failslab", F_OK)) {
 		*why = "no " DEBUGFS "/failslab (CONFIG_FAILSLAB, CONFIG_FAULT_INJECTION_DEBUG_FS)";
 		return false;
 	}
-	fail_nth_fd = open(FAIL_NTH, O_RDWR | O_CLOEXEC);
-	if (fail_nth_fd < 0) {
+	if (fail_nth_open()) {
 		*why = "no " FAIL_NTH " (CONFIG_FAULT_INJECTION)";
 		return false;
 	}
-	for (i = 0; i < ARRAY_SIZE(fi_settings); i++) {
-		ret = debugfs_read(fi_settings[i].file, fi_saved[i],
-				   sizeof(fi_saved[i]));
-		CHECK(!ret, "read %s: %s", fi_settings[i].file,
-		      strerrorname_np(-ret));
-	}
-	atexit(fi_restore);
-	for (i = 0; i < ARRAY_SIZE(fi_settings); i++) {
-		ret = debugfs_write(fi_settings[i].file, fi_settings[i].value);
-		CHECK(!ret, "write %s to %s: %s", fi_settings[i].value,
-		      fi_settings[i].file, strerrorname_np(-ret));
-	}
+	fi_settings_apply(fi_settings, ARRAY_SIZE(fi_settings));
 	return true;
-}
-
-static void fail_nth_write(unsigned int n)
-{
-	char text[16];
-	int len = snprintf(text, sizeof(text), "%u", n);
-
-	CHECK(pwrite(fail_nth_fd, text, len, 0) == len, "write %u to %s", n,
-	      FAIL_NTH);
-}
-
-/* What is left of the count (0: the Nth call failed); disarms. */
-static unsigned int fail_nth_disarm(void)
-{
-	char text[16];
-	ssize_t len;
-
-	/* Read before the write that disarms: a read allocates nothing. */
-	len = pread(fail_nth_fd, text, sizeof(text) - 1, 0);
-	CHECK(len > 0, "read %s", FAIL_NTH);
-	text[len] = '\0';
-	fail_nth_write(0);
-	return strtoul(text, NULL, 10);
-}
-
-/* Whether DMA-API debugging has turned itself off (false if absent). */
-static bool dma_debug_off(void)
-{
-	char text[8];
-
-	return !debugfs_read(DMA_DEBUG_OFF, text, sizeof(text)) &&
-	       text[0] == 'Y';
 }
 
 /* ---- one QBUF ---------------------------------------------------------- */
