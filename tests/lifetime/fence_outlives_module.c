@@ -162,10 +162,9 @@ static void close_heap_buffers(struct import_buf *bufs, unsigned int count)
 int main(void)
 {
 	struct import_buf heap[LT_BUFFERS];
-	unsigned int i, nheap;
+	unsigned int nheap;
 	int dmabuf, sync_fd, status, ret;
 	struct node node;
-	struct vdev q;
 	uint64_t start;
 
 	lt_init("fence_outlives_module");
@@ -203,13 +202,7 @@ int main(void)
 	diag("videobuf2_dmabuf unloaded %llu ms after its last fence was let go",
 	     (unsigned long long)(now_ms() - start));
 
-	ret = lt_restore_modules();
-	CHECK(!ret, "loading the modules again: %s", strerrorname_np(-ret));
-	for (i = 0; i < 100 && find_vivbuf_nodes(&node, 1) == 0; i++)
-		usleep(50 * 1000);
-	lt_find_capture(&node, false);
-	lt_stream(&q, &node, 0, V4L2_MEMORY_MMAP, NULL, LT_FRAMES);
-	vdev_close(&q);
+	lt_reload_modules(&node);
 	diag("reloaded: %s streams", node.path);
 	return EXIT_PASS;
 }

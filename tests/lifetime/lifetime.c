@@ -375,6 +375,22 @@ void lt_restore_modules_at_exit(void)
 	lt_restore_modules();
 }
 
+void lt_reload_modules(struct node *node)
+{
+	struct vdev q;
+	unsigned int i;
+	int ret;
+
+	ret = lt_restore_modules();
+	CHECK(!ret, "loading the modules again: %s", strerrorname_np(-ret));
+	/* vivbuf's nodes appear once it has probed: up to 5 s. */
+	for (i = 0; i < 100 && find_vivbuf_nodes(node, 1) == 0; i++)
+		usleep(50 * 1000);
+	lt_find_capture(node, false);
+	lt_stream(&q, node, 0, V4L2_MEMORY_MMAP, NULL, LT_FRAMES);
+	vdev_close(&q);
+}
+
 int sysfs_write(const char *path, const char *value)
 {
 	int fd = open(path, O_WRONLY | O_CLOEXEC), ret = 0;

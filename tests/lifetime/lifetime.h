@@ -81,6 +81,11 @@ int module_unload_wait(const char *name, unsigned int timeout_ms);
  */
 int lt_restore_modules(void);
 void lt_restore_modules_at_exit(void);
+/*
+ * After a test unloaded them: lt_restore_modules(), then the fresh vivbuf's
+ * first capture node (into @node) must stream LT_FRAMES MMAP frames.
+ */
+void lt_reload_modules(struct node *node);
 
 /* Write @value to the sysfs attribute @path; 0 or -errno. */
 int sysfs_write(const char *path, const char *value);

@@ -89,13 +89,7 @@ int main(void)
 	      strerrorname_np(-ret));
 	diag("both modules unloaded once everything was closed");
 
-	ret = lt_restore_modules();
-	CHECK(!ret, "loading the modules again: %s", strerrorname_np(-ret));
-	for (i = 0; i < 100 && find_vivbuf_nodes(&node, 1) == 0; i++)
-		usleep(50 * 1000);
-	lt_find_capture(&node, false);
-	lt_stream(&q, &node, 0, V4L2_MEMORY_MMAP, NULL, LT_FRAMES);
-	vdev_close(&q);
+	lt_reload_modules(&node);
 	CHECK(!dmabuf_counter("live_buffers") && !dmabuf_counter("live_dmabufs"),
 	      "the fresh allocator holds %llu buffers, %llu dma-bufs",
 	      (unsigned long long)dmabuf_counter("live_buffers"),
