@@ -6,8 +6,11 @@
  * fd only).
  *
  * A success must be a dma-buf of the plane (its size, the same inode as
- * the cached one), a failure must leave no fd and no dma_buf behind, and
- * once the fd is closed the dma_buf must be gone.
+ * the cached one), a failure must leave no fd and no dma_buf behind. The
+ * plane keeps the dma_buf it exported until its buffer is freed, so the
+ * first-export walk frees the buffers after each successful attempt
+ * (REQBUFS(0), then REQBUFS again): every attempt exports anew, and the
+ * dma_buf must then be gone.
  *
  * A failed first export surfaces as EINVAL, not ENOMEM: the 6.12 vb2 core
  * (vb2_core_expbuf()) answers EINVAL to any get_dmabuf failure, whatever
@@ -74,6 +77,8 @@ static long expbuf_check(void *p, int ret)
 		      (unsigned long long)exports);
 	}
 	close(c->fd);
+	if (c->held < 0)
+		fi_renew_buffers(c->q);
 	c->exports = dmabuf_counter("exports");
 	return 0;
 }

@@ -94,7 +94,11 @@ int main(void)
 	CHECK(lseek(kmsg, 0, SEEK_END) >= 0, "seek to the end of %s", KMSG);
 	sleep(RATELIMIT_SECONDS);
 
-	/* The first allocation of EXPBUF that makes it fail. */
+	/*
+	 * The first allocation of EXPBUF that makes it fail. A plane keeps
+	 * the dma_buf it exported, so the buffers are renewed after each
+	 * success: every attempt is a first export, which allocates.
+	 */
 	for (n = 1; n < 100 && fd < 0; n++) {
 		CHECK(!fail_nth(n), "arm fail-nth %u", n);
 		fd = vdev_expbuf(&q, 0, 0, O_CLOEXEC);
@@ -102,6 +106,7 @@ int main(void)
 		if (fd >= 0) {
 			close(fd);
 			fd = -1;
+			fi_renew_buffers(&q);
 		} else {
 			break;
 		}

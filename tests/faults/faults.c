@@ -217,6 +217,17 @@ void fi_open(struct vdev *q, unsigned int instance, bool output,
 	q->output = output;
 }
 
+void fi_renew_buffers(struct vdev *q)
+{
+	unsigned int count = q->count;
+	int n;
+
+	n = vdev_reqbufs(q, V4L2_MEMORY_MMAP, 0);
+	CHECK(!n, "%s: REQBUFS 0: %s", q->path, strerrorname_np(-n));
+	n = vdev_reqbufs(q, V4L2_MEMORY_MMAP, count);
+	CHECK(n == (int)count, "%s: REQBUFS MMAP %u: %d", q->path, count, n);
+}
+
 void fi_capture_setup(struct vdev *q, unsigned int instance,
 		      struct v4l2_format *orig, bool frames)
 {

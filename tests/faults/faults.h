@@ -98,6 +98,12 @@ void fi_open(struct vdev *q, unsigned int instance, bool output,
 	     struct v4l2_format *orig);
 
 /*
+ * Frees the MMAP buffers of @q (and with them the dma_bufs their planes
+ * exported, which a plane keeps until then) and allocates as many anew.
+ */
+void fi_renew_buffers(struct vdev *q);
+
+/*
  * fi_open() a capture node and allocate NUM_BUFFERS MMAP buffers; with
  * @frames, stream one round so that each holds a frame (then STREAMOFF).
  */
