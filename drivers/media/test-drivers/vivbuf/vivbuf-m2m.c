@@ -19,6 +19,7 @@
  */
 
 #include <linux/dma-fence.h>
+#include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/platform_device.h>
 #include <linux/slab.h>
@@ -62,6 +63,34 @@ module_param_named(m2m, vivbuf_m2m_enabled, bool, 0444);
 MODULE_PARM_DESC(m2m,
 		 " create a memory-to-memory (format converter) node per instance (default: on)");
 
+/*
+ * Every open of the m2m node is a context with two queues of its own, so
+ * the MMAP memory one open may hold is capped: without a cap, one open
+ * pins q->max_num_buffers of the largest buffers on each queue (about
+ * 2 GiB). The pages are charged to the caller's memory cgroup as well
+ * (the allocator allocates with __GFP_ACCOUNT), which is what bounds a
+ * loop of opens, or memory kept alive past REQBUFS(0) by mappings and
+ * exported dma-bufs: the cap counts what the queues hold.
+ */
+#define VIVBUF_M2M_CTX_MAX_MB	4096
+static unsigned int vivbuf_m2m_ctx_max_mb = 256;
+
+static int vivbuf_m2m_ctx_max_mb_set(const char *val,
+				     const struct kernel_param *kp)
+{
+	return param_set_uint_minmax(val, kp, 1, VIVBUF_M2M_CTX_MAX_MB);
+}
+
+static const struct kernel_param_ops vivbuf_m2m_ctx_max_mb_ops = {
+	.set = vivbuf_m2m_ctx_max_mb_set,
+	.get = param_get_uint,
+};
+
+module_param_cb(m2m_ctx_max_mb, &vivbuf_m2m_ctx_max_mb_ops,
+		&vivbuf_m2m_ctx_max_mb, 0644);
+MODULE_PARM_DESC(m2m_ctx_max_mb,
+		 " most MiB of MMAP buffers the two queues of one open of the m2m node hold together; more buffers fail with ENOMEM (1-4096, default 256)");
+
 enum vivbuf_m2m_side {
 	VIVBUF_M2M_SRC,		/* OUTPUT queue: frames userspace gives */
 	VIVBUF_M2M_DST,		/* CAPTURE queue: converted frames */
@@ -100,6 +129,8 @@ struct vivbuf_m2m {
  *	 in the multi-planar layout for both APIs; same width and height
  * @sequence: next sequence number of each queue
  * @node: entry in the node's list of contexts, for unbind
+ * @mmap_bytes: memory of the MMAP buffers both queues hold, against
+ *		vivbuf_m2m_ctx_max_mb; under &vivbuf_m2m.lock (the queue lock)
  * @aborting: job_abort was called; the job stops waiting for in-fences.
  *	      Set locklessly by job_abort, cleared by start_streaming (no job
  *	      of this context can run between the two)
@@ -110,6 +141,7 @@ struct vivbuf_m2m_ctx {
 	struct list_head node;
 	struct v4l2_pix_format_mplane fmt[2];
 	u32 sequence[2];
+	size_t mmap_bytes;
 	bool aborting;
 };
 
@@ -460,6 +492,41 @@ static int vivbuf_m2m_queue_setup(struct vb2_queue *q,
 	return 0;
 }
 
+/*
+ * The context's budget of MMAP memory (vivbuf_m2m_ctx_max_mb), enforced
+ * as buffers are allocated: vb2 calls buf_init right after allocating an
+ * MMAP buffer and frees the buffer if it fails; a REQBUFS or CREATE_BUFS
+ * then gets the buffers allocated before, or ENOMEM if none. So at most
+ * one buffer is allocated in vain, and no count needs guessing up front.
+ * buf_cleanup comes before vb2 frees a buffer buf_init accepted. DMABUF
+ * memory is the exporter's and is not counted.
+ */
+static int vivbuf_m2m_buf_init(struct vb2_buffer *vb)
+{
+	struct vivbuf_m2m_ctx *ctx = vb2_get_drv_priv(vb->vb2_queue);
+	u64 budget = (u64)READ_ONCE(vivbuf_m2m_ctx_max_mb) << 20;
+	size_t size = PAGE_ALIGN(vb->planes[0].length);
+
+	if (vb->memory != VB2_MEMORY_MMAP)
+		return 0;
+	if (ctx->mmap_bytes + size > budget) {
+		dev_dbg(&ctx->m2m->dev->pdev->dev,
+			"m2m context over its %u MiB budget\n",
+			READ_ONCE(vivbuf_m2m_ctx_max_mb));
+		return -ENOMEM;
+	}
+	ctx->mmap_bytes += size;
+	return 0;
+}
+
+static void vivbuf_m2m_buf_cleanup(struct vb2_buffer *vb)
+{
+	struct vivbuf_m2m_ctx *ctx = vb2_get_drv_priv(vb->vb2_queue);
+
+	if (vb->memory == VB2_MEMORY_MMAP)
+		ctx->mmap_bytes -= PAGE_ALIGN(vb->planes[0].length);
+}
+
 /* The conversion is progressive only */
 static int vivbuf_m2m_buf_out_validate(struct vb2_buffer *vb)
 {
@@ -525,6 +592,8 @@ static void vivbuf_m2m_stop_streaming(struct vb2_queue *q)
 
 static const struct vb2_ops vivbuf_m2m_qops = {
 	.queue_setup = vivbuf_m2m_queue_setup,
+	.buf_init = vivbuf_m2m_buf_init,
+	.buf_cleanup = vivbuf_m2m_buf_cleanup,
 	.buf_out_validate = vivbuf_m2m_buf_out_validate,
 	.buf_prepare = vivbuf_m2m_buf_prepare,
 	.buf_queue = vivbuf_m2m_buf_queue,
