@@ -186,6 +186,32 @@ int vdev_find_m2m(unsigned int instance, char *path, size_t path_len,
 	return open_vivbuf_node(instance, M2M_CAPS, path, path_len, caps);
 }
 
+bool vdev_open_m2m(struct vdev *out, struct vdev *cap, unsigned int instance)
+{
+	struct v4l2_capability caps;
+	char path[32];
+	int fd;
+
+	fd = vdev_find_m2m(instance, path, sizeof(path), &caps);
+	if (fd < 0)
+		return false;
+	CHECK(caps.device_caps & V4L2_CAP_STREAMING,
+	      "%s: no STREAMING (caps %#x)", path, caps.device_caps);
+	memset(out, 0, sizeof(*out));
+	out->fd = fd;
+	out->instance = instance;
+	snprintf(out->path, sizeof(out->path), "%s", path);
+	out->caps = caps;
+	out->mplane = caps.device_caps & V4L2_CAP_VIDEO_M2M_MPLANE;
+	*cap = *out;
+	out->output = true;
+	out->type = out->mplane ? V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE :
+		    V4L2_BUF_TYPE_VIDEO_OUTPUT;
+	cap->type = cap->mplane ? V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE :
+		    V4L2_BUF_TYPE_VIDEO_CAPTURE;
+	return true;
+}
+
 int vdev_find(unsigned int instance, char *path, size_t path_len)
 {
 	return vdev_find_node(instance, false, path, path_len);

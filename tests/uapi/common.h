@@ -138,6 +138,12 @@ struct import_buf {
 /* The m2m node of @instance, opened O_NONBLOCK, with its caps; or -1. */
 int vdev_find_m2m(unsigned int instance, char *path, size_t path_len,
 		  struct v4l2_capability *caps);
+/*
+ * The m2m node of @instance, opened (O_NONBLOCK) as its two queues: @out
+ * (OUTPUT, the source frames a device reads: output set) and @cap (CAPTURE)
+ * share the one fd, which vdev_close(@cap) closes. False if there is none.
+ */
+bool vdev_open_m2m(struct vdev *out, struct vdev *cap, unsigned int instance);
 int vdev_find(unsigned int instance, char *path, size_t path_len);
 int vdev_find_node(unsigned int instance, bool output, char *path,
 		   size_t path_len);
