@@ -274,6 +274,8 @@ static int vivbuf_producer(void *data)
 		/* Our fences wait for this: lockdep checks it may not block */
 		signalling = dma_fence_begin_signalling();
 		buf = vivbuf_take_buffer(cap);
+		if (buf)
+			vivbuf_inject_signalling_breach(&cap->inject);
 		err = buf ? vivbuf_fill_buffer(cap, buf) : 0;
 
 		if (!vivbuf_sleep_until(frame_end)) {
@@ -325,6 +327,7 @@ static int vivbuf_producer_instant(void *data)
 		signalling = dma_fence_begin_signalling();
 		buf = vivbuf_take_buffer(cap);
 		if (buf) {
+			vivbuf_inject_signalling_breach(&cap->inject);
 			err = vivbuf_fill_instant(cap, buf, sequence);
 			vivbuf_complete(cap, buf, sequence++, ktime_get_ns(),
 					err);
@@ -721,7 +724,9 @@ static int vivbuf_init_controls(struct vivbuf_capture *cap)
 				     V4L2_CID_TEST_PATTERN, TPG_PAT_NOISE - 1,
 				     0, TPG_PAT_75_COLORBAR,
 				     tpg_pattern_strings);
-	ret = vivbuf_inject_add_controls(&cap->inject, cap_to_dev(cap), hdl);
+	vivbuf_inject_add_controls(&cap->inject, cap_to_dev(cap), hdl);
+	vivbuf_inject_add_breach_control(&cap->inject, hdl);
+	ret = hdl->error;
 	if (!ret)
 		ret = v4l2_ctrl_handler_setup(hdl);
 	if (ret)

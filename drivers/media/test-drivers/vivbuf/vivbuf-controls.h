@@ -30,6 +30,14 @@
 #define VIVBUF_CID_ALLOC_ERRORS		(VIVBUF_CID_INJECT_BASE + 4)
 /* The instance is unplugged (unbound from the driver) in N ms; 0 cancels */
 #define VIVBUF_CID_DISCONNECT		(VIVBUF_CID_INJECT_BASE + 5)
+/*
+ * Capture nodes, kernels with lockdep (CONFIG_PROVE_LOCKING) only: the
+ * next N frames break the dma-fence rules on purpose, allocating memory
+ * with GFP_KERNEL inside the device's fence-signalling section, so that a
+ * test can see lockdep report it. Lockdep turns itself off after its first
+ * report: arm it only in a boot of its own.
+ */
+#define VIVBUF_CID_SIGNALLING_BREACHES	(VIVBUF_CID_INJECT_BASE + 6)
 
 /* The range of the controls: counts up to ..._MAX_COUNT, delays in ms */
 #define VIVBUF_INJECT_MAX_COUNT		1000

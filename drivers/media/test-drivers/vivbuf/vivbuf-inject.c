@@ -8,7 +8,9 @@
  * writing 0 disarms it, and reading it gives the count still armed (the
  * controls are volatile, and executed on every write, so that writing the
  * same count again arms it again). The disconnect control unplugs the
- * whole instance after a delay (vivbuf-core.c).
+ * whole instance after a delay (vivbuf-core.c). On kernels with lockdep,
+ * capture nodes have one more: a count of frames that break the dma-fence
+ * signalling rules on purpose (vivbuf_inject_signalling_breach()).
  *
  * Why counts rather than buttons: v4l2-compliance writes every writable
  * control, and a button cannot be unpressed. It writes an integer
@@ -16,6 +18,7 @@
  * disarmed again before it does anything else with the device.
  */
 
+#include <linux/slab.h>
 #include <media/v4l2-ctrls.h>
 #include <media/videobuf2-core.h>
 
@@ -29,6 +32,8 @@ static int vivbuf_inject_g_volatile_ctrl(struct v4l2_ctrl *ctrl)
 
 	if (ctrl->id == VIVBUF_CID_DISCONNECT)
 		ctrl->val = vivbuf_disconnect_pending_ms(inj->dev);
+	else if (ctrl->id == VIVBUF_CID_SIGNALLING_BREACHES)
+		ctrl->val = atomic_read(&inj->breaches);
 	else if (kind < VIVBUF_INJECT_KINDS)
 		ctrl->val = atomic_read(&inj->pending[kind]);
 	else
@@ -44,6 +49,8 @@ static int vivbuf_inject_s_ctrl(struct v4l2_ctrl *ctrl)
 
 	if (ctrl->id == VIVBUF_CID_DISCONNECT)
 		vivbuf_schedule_disconnect(inj->dev, ctrl->val);
+	else if (ctrl->id == VIVBUF_CID_SIGNALLING_BREACHES)
+		atomic_set(&inj->breaches, ctrl->val);
 	else if (kind < VIVBUF_INJECT_KINDS)
 		atomic_set(&inj->pending[kind], ctrl->val);
 	else
@@ -114,6 +121,49 @@ int vivbuf_inject_add_controls(struct vivbuf_inject *inj,
 	for (i = 0; i < ARRAY_SIZE(vivbuf_inject_ctrls); i++)
 		v4l2_ctrl_new_custom(hdl, &vivbuf_inject_ctrls[i], inj);
 	return hdl->error;
+}
+
+static const struct v4l2_ctrl_config vivbuf_inject_breach_ctrl =
+	VIVBUF_INJECT_CTRL(VIVBUF_CID_SIGNALLING_BREACHES,
+			   "Fence Signalling Breaches", VIVBUF_INJECT_MAX_COUNT);
+
+/**
+ * vivbuf_inject_add_breach_control() - add the signalling breach control
+ * @inj: the node's injection state, set up by vivbuf_inject_add_controls()
+ * @hdl: the node's control handler, as for vivbuf_inject_add_controls()
+ *
+ * Only on kernels with lockdep (CONFIG_PROVE_LOCKING): elsewhere a breach
+ * proves nothing and could only do harm. For nodes whose device work calls
+ * vivbuf_inject_signalling_breach(). Errors are left in @hdl.
+ */
+void vivbuf_inject_add_breach_control(struct vivbuf_inject *inj,
+				      struct v4l2_ctrl_handler *hdl)
+{
+	if (IS_ENABLED(CONFIG_PROVE_LOCKING))
+		v4l2_ctrl_new_custom(hdl, &vivbuf_inject_breach_ctrl, inj);
+}
+
+/**
+ * vivbuf_inject_signalling_breach() - break the fence rules, if armed
+ * @inj: the node's injection state
+ *
+ * Called by the device's per-frame work inside its fence-signalling
+ * section (dma_fence_begin_signalling()). When a breach is armed, it
+ * allocates memory with GFP_KERNEL there: direct reclaim may wait for
+ * dma-fences, the ones this section must signal among them, which is the
+ * deadlock the dma-fence rules forbid. Lockdep knows that reclaim waits
+ * for fences (dma-resv primes it at boot), so it must report the breach:
+ * tests/lockdep proves that it does, i.e. that the section is annotated
+ * and watched. The allocation itself is small and freed at once.
+ */
+void vivbuf_inject_signalling_breach(struct vivbuf_inject *inj)
+{
+	if (!IS_ENABLED(CONFIG_PROVE_LOCKING) ||
+	    atomic_dec_if_positive(&inj->breaches) < 0)
+		return;
+	dev_info(&inj->dev->pdev->dev,
+		 "error injection: a GFP_KERNEL allocation on the fence-signalling path\n");
+	kfree(kmalloc(64, GFP_KERNEL));
 }
 
 /**

@@ -24,26 +24,32 @@ enum vivbuf_inject_kind {
 	VIVBUF_INJECT_KINDS
 };
 
-/* The controls vivbuf_inject_add_controls() adds, the class included */
-#define VIVBUF_INJECT_NUM_CTRLS		(VIVBUF_INJECT_KINDS + 2)
+/* The most controls vivbuf_inject_add_controls() adds, the class included */
+#define VIVBUF_INJECT_NUM_CTRLS		(VIVBUF_INJECT_KINDS + 3)
 
 /**
  * struct vivbuf_inject - the errors armed on one video node
  * @dev: the instance, which the disconnect control unplugs
  * @pending: per kind, how many more operations fail; set by the controls,
  *	     counted down by the node
+ * @breaches: how many more frames break the fence-signalling rules
+ *	      (vivbuf_inject_signalling_breach())
  * @refuse_alloc: the allocation in progress fails (its buf_init refuses
  *		  every buffer); set by queue_setup, under the queue lock
  */
 struct vivbuf_inject {
 	struct vivbuf_dev *dev;
 	atomic_t pending[VIVBUF_INJECT_KINDS];
+	atomic_t breaches;
 	bool refuse_alloc;
 };
 
 int vivbuf_inject_add_controls(struct vivbuf_inject *inj,
 			       struct vivbuf_dev *dev,
 			       struct v4l2_ctrl_handler *hdl);
+void vivbuf_inject_add_breach_control(struct vivbuf_inject *inj,
+				      struct v4l2_ctrl_handler *hdl);
+void vivbuf_inject_signalling_breach(struct vivbuf_inject *inj);
 bool vivbuf_inject_take(struct vivbuf_inject *inj,
 			enum vivbuf_inject_kind kind);
 int vivbuf_inject_queue_setup(struct vivbuf_inject *inj, struct vb2_queue *q);
