@@ -395,12 +395,18 @@ static void vivbuf_m2m_complete_buffers(struct vivbuf_m2m_ctx *ctx,
 	vb2_dmabuf_compat_m2m_copy_metadata(src, dst);
 
 	/*
-	 * The destination first: an application that sees a source buffer
-	 * done then finds its frame done too (v4l2-compliance's m2m loop
-	 * counts on that to end).
+	 * The source first, as vim2m does. Userspace can always catch the
+	 * two completions apart; what matters is which half-done state it
+	 * may see. A source done before its frame is harmless: the frame
+	 * follows at once and the next source only a transaction later
+	 * (VIVBUF_M2M_TRANSACTION_MS). A frame done before its source lets
+	 * a poller count the frame, then this source and the next one
+	 * before the next frame: v4l2-compliance's m2m loop, which ends
+	 * only when a frame follows the last source it counts, then runs
+	 * forever (seen with this node under load in the emulated guest).
 	 */
-	vb2_dmabuf_buffer_done(&dst->vb2_buf, state);
 	vb2_dmabuf_buffer_done(&src->vb2_buf, state);
+	vb2_dmabuf_buffer_done(&dst->vb2_buf, state);
 }
 
 /*
