@@ -99,15 +99,20 @@ static bool memcg_available(void)
 static int open_with_buffer(unsigned int nth)
 {
 	struct v4l2_capability caps;
-	struct vdev d = { 0 };
+	struct vdev src = { 0 }, d = { 0 };
 	int n;
 
 	d.fd = open(node_path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
 	CHECK(d.fd >= 0, "open %u of %s as nobody", nth, node_path);
 	CHECK(!xioctl(d.fd, VIDIOC_QUERYCAP, &caps), "QUERYCAP");
 	d.mplane = caps.device_caps & V4L2_CAP_VIDEO_M2M_MPLANE;
+	src = d;
+	src.type = d.mplane ? V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE :
+		   V4L2_BUF_TYPE_VIDEO_OUTPUT;
 	d.type = d.mplane ? V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE :
 		 V4L2_BUF_TYPE_VIDEO_CAPTURE;
+	/* The OUTPUT format sets the size of both queues */
+	vdev_set_format(&src, V4L2_PIX_FMT_XRGB32, WIDTH, HEIGHT);
 	vdev_set_format(&d, V4L2_PIX_FMT_XRGB32, WIDTH, HEIGHT);
 	n = vdev_reqbufs(&d, V4L2_MEMORY_MMAP, 1);
 	CHECK(n == 1 || n < 0, "open %u: REQBUFS 1 granted %d", nth, n);
@@ -157,6 +162,8 @@ int main(void)
 	if (!memcg_available())
 		skip_test("this kernel has no memory cgroup controller (CONFIG_MEMCG)");
 	snprintf(node_path, sizeof(node_path), "%s", cap.path);
+	/* The OUTPUT format sets the size of both queues */
+	vdev_set_format(&out, V4L2_PIX_FMT_XRGB32, WIDTH, HEIGHT);
 	vdev_set_format(&cap, V4L2_PIX_FMT_XRGB32, WIDTH, HEIGHT);
 	size = page_align(cap.sizeimage[0]);
 	out.fd = -1;	/* one fd, closed by the capture side */
