@@ -1477,10 +1477,13 @@ static int vb2_dmabuf_get_in_fence(struct dma_resv *resv,
 	fences = kmalloc_objs(*fences, max_count, GFP_KERNEL);
 	if (!fences)
 		return -ENOMEM;
-	/* The list is stable under the lock; fences only ever signal. */
+	/*
+	 * The list is stable under the lock; fences only ever signal. So this
+	 * pass finds a subset of the first one's: at most max_count fences.
+	 */
 	dma_resv_for_each_fence(&cursor, resv, usage, fence)
 		if (fence->context != own_context &&
-		    !dma_fence_is_signaled(fence) && count < max_count)
+		    !dma_fence_is_signaled(fence))
 			fences[count++] = dma_fence_get(fence);
 
 	if (count <= 1) {
