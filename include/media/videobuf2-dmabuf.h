@@ -32,7 +32,7 @@ struct sg_table *vb2_dmabuf_plane_sgt(struct vb2_buffer *vb,
  * before the device accesses the buffer and completes it with
  * vb2_dmabuf_buffer_done() instead of vb2_buffer_done().
  */
-int vb2_dmabuf_buf_queued(struct vb2_buffer *vb, u64 frame_interval_ns);
+void vb2_dmabuf_buf_queued(struct vb2_buffer *vb, u64 frame_interval_ns);
 int vb2_dmabuf_buf_ready(struct vb2_buffer *vb);
 void vb2_dmabuf_buffer_done(struct vb2_buffer *vb,
 			    enum vb2_buffer_state state);

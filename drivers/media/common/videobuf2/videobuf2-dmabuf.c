@@ -1524,12 +1524,10 @@ static int vb2_dmabuf_get_in_fence(struct dma_resv *resv,
  * When the fence cannot be published (out of memory), the device must not
  * touch the buffer: other drivers would not know to wait for it. The error
  * is kept and vb2_dmabuf_buf_ready() returns it, so a driver that asks it
- * before each access completes the buffer with %VB2_BUF_STATE_ERROR.
- *
- * Return: 0, also when fences are off; a negative errno if the fence could
- * not be published.
+ * before each access completes the buffer with %VB2_BUF_STATE_ERROR. That
+ * is the only way the error is reported: buf_queue cannot fail.
  */
-int vb2_dmabuf_buf_queued(struct vb2_buffer *vb, u64 frame_interval_ns)
+void vb2_dmabuf_buf_queued(struct vb2_buffer *vb, u64 frame_interval_ns)
 {
 	struct vb2_queue *q = vb->vb2_queue;
 	bool write = !q->is_output;
@@ -1545,19 +1543,19 @@ int vb2_dmabuf_buf_queued(struct vb2_buffer *vb, u64 frame_interval_ns)
 	int ret = 0;
 
 	if (WARN_ON_ONCE(q->mem_ops != &vb2_dmabuf_memops))
-		return -EINVAL;
+		return;
 
 	for (p = 0; p < vb->num_planes; p++)
 		vb2_dmabuf_drop_fences(vb->planes[p].mem_priv);
 	buf0->publish_error = 0;
 
 	if (!READ_ONCE(vb2_dmabuf_fences_enabled))
-		return 0;
+		return;
 
 	f = kzalloc_obj(*f, GFP_KERNEL);
 	if (!f) {
 		buf0->publish_error = -ENOMEM;
-		return -ENOMEM;
+		return;
 	}
 	/* Dropped by vb2_dmabuf_fence_free_rcu(); our caller pins us now. */
 	__module_get(THIS_MODULE);
@@ -1607,7 +1605,7 @@ int vb2_dmabuf_buf_queued(struct vb2_buffer *vb, u64 frame_interval_ns)
 			vb2_dmabuf_fence_signal(f, ret);
 		dma_fence_put(&f->base);
 		buf0->publish_error = ret;
-		return ret;
+		return;
 	}
 
 	/*
@@ -1629,8 +1627,6 @@ int vb2_dmabuf_buf_queued(struct vb2_buffer *vb, u64 frame_interval_ns)
 	f->deadline = jiffies + msecs_to_jiffies(timeout_ms);
 	buf0->fence = f;
 	vb2_dmabuf_watchdog_add(f);
-
-	return 0;
 }
 EXPORT_SYMBOL_GPL(vb2_dmabuf_buf_queued);
 
