@@ -1525,7 +1525,9 @@ static int vb2_dmabuf_get_in_fence(struct dma_resv *resv,
  * touch the buffer: other drivers would not know to wait for it. The error
  * is kept and vb2_dmabuf_buf_ready() returns it, so a driver that asks it
  * before each access completes the buffer with %VB2_BUF_STATE_ERROR. That
- * is the only way the error is reported: buf_queue cannot fail.
+ * is the only way the error is reported: buf_queue cannot fail. A buffer of
+ * a queue that does not use &vb2_dmabuf_memops is left alone, with a
+ * warning, and vb2_dmabuf_buf_ready() fails it.
  */
 void vb2_dmabuf_buf_queued(struct vb2_buffer *vb, u64 frame_interval_ns)
 {
@@ -1643,13 +1645,17 @@ EXPORT_SYMBOL_GPL(vb2_dmabuf_buf_queued);
  * Return: 0 when the device may access the buffer; -EAGAIN while other users'
  * fences are pending; -ETIMEDOUT when they did not signal within
  * in_fence_timeout_ms, or when the buffer's watchdog already failed it; the
- * error of vb2_dmabuf_buf_queued() when it could not publish the fence.
+ * error of vb2_dmabuf_buf_queued() when it could not publish the fence;
+ * -EINVAL if @vb does not belong to a &vb2_dmabuf_memops queue.
  */
 int vb2_dmabuf_buf_ready(struct vb2_buffer *vb)
 {
 	struct vb2_dmabuf_buf *buf0 = vb->planes[0].mem_priv;
 	struct vb2_dmabuf_buf *buf;
 	unsigned int p;
+
+	if (WARN_ON_ONCE(vb->vb2_queue->mem_ops != &vb2_dmabuf_memops))
+		return -EINVAL;
 
 	if (buf0->publish_error)
 		return buf0->publish_error;
@@ -1691,17 +1697,24 @@ EXPORT_SYMBOL_GPL(vb2_dmabuf_buf_ready);
  * success for %VB2_BUF_STATE_DONE, with -EIO for %VB2_BUF_STATE_ERROR and
  * -ECANCELED for %VB2_BUF_STATE_QUEUED. A frame whose watchdog expired is
  * completed with %VB2_BUF_STATE_ERROR (its fence says -ETIMEDOUT). Same
- * context rules as vb2_buffer_done().
+ * context rules as vb2_buffer_done(). A buffer of a queue that does not use
+ * &vb2_dmabuf_memops is only passed to vb2_buffer_done(), with a warning.
  */
 void vb2_dmabuf_buffer_done(struct vb2_buffer *vb,
 			    enum vb2_buffer_state state)
 {
 	struct vb2_dmabuf_buf *buf0 = vb->planes[0].mem_priv;
-	struct vb2_dmabuf_fence *f = buf0->fence;
+	struct vb2_dmabuf_fence *f;
 	struct vb2_dmabuf_buf *buf;
 	unsigned int p;
 	int error = 0;
 
+	if (WARN_ON_ONCE(vb->vb2_queue->mem_ops != &vb2_dmabuf_memops)) {
+		vb2_buffer_done(vb, state);
+		return;
+	}
+
+	f = buf0->fence;
 	for (p = 0; p < vb->num_planes; p++) {
 		buf = vb->planes[p].mem_priv;
 		dma_fence_put(buf->in_fence);
