@@ -62,19 +62,26 @@ kconfig_entry() {
 	' Kconfig
 }
 
-# insert_before FILE REGEX LINE: LINE before the first line matching REGEX
-# (the lists are sorted), or at the end when nothing matches.
+# insert_before FILE REGEX LINES: LINES before the first line matching REGEX
+# (the lists are sorted), or at the end when nothing matches. LINES go
+# through the environment, which awk takes as it is (backslashes included).
 insert_before() {
-	awk -v re="$2" -v add="$3" '
-		!done && $0 ~ re { print add; done = 1 }
+	add=$3 awk -v re="$2" '
+		!done && $0 ~ re { print ENVIRON["add"]; done = 1 }
 		{ print }
-		END { if (!done) print add }
+		END { if (!done) print ENVIRON["add"] }
 	' "$1" > "$1.new"
 	mv "$1.new" "$1"
 }
 
 { echo "# SPDX-License-Identifier: GPL-2.0"; kconfig_entry VIDEO_VIVBUF; } > "$tree/$tdrv/vivbuf/Kconfig"
 { echo; kconfig_entry VIDEOBUF2_DMABUF; } >> "$tree/$vb2/Kconfig"
+# The module's objects, as our Makefile lists them, go with the kernel's
+# own composite objects, before the sorted obj- list.
+objs=$(sed -n '/^videobuf2-dmabuf-y /,/[^\\]$/p' $vb2/Makefile)
+[ -n "$objs" ] || die "$vb2/Makefile has no videobuf2-dmabuf-y list"
+insert_before "$tree/$vb2/Makefile" '^# Please keep it alphabetically sorted' \
+	"$objs"$'\n'
 insert_before "$tree/$vb2/Makefile" 'CONFIG_VIDEOBUF2_DMA_CONTIG' \
 	'obj-$(CONFIG_VIDEOBUF2_DMABUF) += videobuf2-dmabuf.o'
 insert_before "$tree/$tdrv/Makefile" 'CONFIG_VIDEO_VIVID' \
