@@ -23,8 +23,9 @@
  *  - live_dmabufs: exported struct dma_buf objects currently alive; a
  *    plane keeps those it exported alive until vb2 puts it.
  *  - fences_published, fences_signalled: our implicit fences (see the DOC:
- *    section "implicit fences"), fences_errored those signalled with an
- *    error, fences_timedout those signalled by the watchdog.
+ *    section "implicit fences" in include/media/videobuf2-dmabuf.h),
+ *    fences_errored those signalled with an error, fences_timedout those
+ *    signalled by the watchdog.
  *  - fences_pending: published minus signalled; 0 whenever no buffer is
  *    queued in a streaming driver.
  *  - in_fence_waits: buffers that had to wait for other users' fences;

@@ -4,7 +4,8 @@
  *
  * The fences published in the planes' reservation objects while the driver
  * owns a buffer, the wait for the other users' fences, and the watchdog
- * that bounds them; see the DOC: section "implicit fences" below.
+ * that bounds them. What they promise, and the API drivers call, is
+ * documented in include/media/videobuf2-dmabuf.h (DOC: implicit fences).
  */
 
 #include <linux/atomic.h>
@@ -308,44 +309,6 @@ static struct dma_resv *vb2_dmabuf_resv(struct vb2_dmabuf_buf *buf)
 	return buf->imported ? buf->import_dbuf->resv : &buf->resv;
 }
 
-/**
- * DOC: implicit fences
- *
- * While the driver owns a buffer, each of its planes' reservation objects
- * (&struct dma_resv) carries a fence of ours: DMA_RESV_USAGE_WRITE on a
- * capture queue, DMA_RESV_USAGE_READ on an output queue. poll() on an
- * exported or imported dma-buf fd and DMA_BUF_IOCTL_EXPORT_SYNC_FILE thus
- * tell userspace, and other drivers (KMS, GPUs) wait, until the frame is
- * done. The fence signals when the driver completes the buffer, with an
- * error when it returns the buffer unfinished, and with -ETIMEDOUT when the
- * frame overruns its watchdog.
- *
- * The fences obey the finite-time rule of the dma-buf documentation
- * ("Indefinite DMA Fences"): a fence is published only in buf_queue, which
- * vb2 calls once streaming has started (a buffer queued before STREAMON gets
- * its fence at STREAMON), so it never waits on a userspace action; it only
- * waits for the device and for the other users' fences, the latter with a
- * bound (in_fence_timeout_ms); and a watchdog signals it after
- * max(1 s, (fence_timeout_frames + buffers queued in the driver) frame
- * intervals) plus in_fence_timeout_ms, as this buffer or one ahead of it
- * may wait that long for in-fences. Signalling takes
- * only the fence's spinlock and is annotated with
- * dma_fence_begin_signalling().
- *
- * A buffer the driver owns carries our fence or is failed: when the fence
- * cannot be published (out of memory), vb2_dmabuf_buf_ready() says so and
- * the driver completes the buffer with an error instead of letting the
- * device touch it unannounced.
- *
- * Before the device writes (capture) or reads (output) a plane, the other
- * users' conflicting fences must have signalled: vb2_dmabuf_buf_ready()
- * tells the driver, without blocking. A DMA_BUF_IOCTL_IMPORT_SYNC_FILE on
- * the buffer thus holds the device off until it signals, at most
- * in_fence_timeout_ms, after which the buffer fails.
- *
- * The module parameter "fences" turns all of it off (for new buffers).
- */
-
 /*
  * The fences of @resv that an access of @usage conflicts with, but for those
  * of @own_context (our previous fence on this buffer, which signals right
@@ -410,30 +373,6 @@ static int vb2_dmabuf_get_in_fence(struct dma_resv *resv,
 	return 0;
 }
 
-/**
- * vb2_dmabuf_buf_queued() - publish the fence of a buffer the driver takes
- * @vb:			the buffer, from the driver's &vb2_ops.buf_queue
- * @frame_interval_ns:	the time the device takes per frame; the watchdog
- *			allows fence_timeout_frames of them, plus one per
- *			buffer the driver owns, and at least 1 s, plus
- *			in_fence_timeout_ms
- *
- * Call it from buf_queue before the buffer becomes visible to the device
- * side (its list, its interrupt handler). It collects the fences of the
- * other users of each plane, adds a new fence of ours to each plane's
- * reservation object and arms the watchdog. It sleeps and allocates, so it
- * must not be called from a fence signalling path.
- *
- * The driver must then complete the buffer with vb2_dmabuf_buffer_done().
- *
- * When the fence cannot be published (out of memory), the device must not
- * touch the buffer: other drivers would not know to wait for it. The error
- * is kept and vb2_dmabuf_buf_ready() returns it, so a driver that asks it
- * before each access completes the buffer with %VB2_BUF_STATE_ERROR. That
- * is the only way the error is reported: buf_queue cannot fail. A buffer of
- * a queue that does not use &vb2_dmabuf_memops is left alone, with a
- * warning, and vb2_dmabuf_buf_ready() fails it.
- */
 void vb2_dmabuf_buf_queued(struct vb2_buffer *vb, u64 frame_interval_ns)
 {
 	struct vb2_queue *q = vb->vb2_queue;
@@ -537,22 +476,6 @@ void vb2_dmabuf_buf_queued(struct vb2_buffer *vb, u64 frame_interval_ns)
 }
 EXPORT_SYMBOL_GPL(vb2_dmabuf_buf_queued);
 
-/**
- * vb2_dmabuf_buf_ready() - may the device access a buffer now?
- * @vb:	a buffer the driver owns, passed to vb2_dmabuf_buf_queued()
- *
- * Tells whether the other users of the buffer's planes are done with them,
- * without blocking; may be called in atomic context. The driver keeps the
- * buffer, and asks again later (e.g. at the next frame), while it returns
- * -EAGAIN. On any other error it must complete the buffer with
- * vb2_dmabuf_buffer_done() and %VB2_BUF_STATE_ERROR.
- *
- * Return: 0 when the device may access the buffer; -EAGAIN while other users'
- * fences are pending; -ETIMEDOUT when they did not signal within
- * in_fence_timeout_ms, or when the buffer's watchdog already failed it; the
- * error of vb2_dmabuf_buf_queued() when it could not publish the fence;
- * -EINVAL if @vb does not belong to a &vb2_dmabuf_memops queue.
- */
 int vb2_dmabuf_buf_ready(struct vb2_buffer *vb)
 {
 	struct vb2_dmabuf_buf *buf0 = vb->planes[0].mem_priv;
@@ -590,21 +513,6 @@ int vb2_dmabuf_buf_ready(struct vb2_buffer *vb)
 }
 EXPORT_SYMBOL_GPL(vb2_dmabuf_buf_ready);
 
-/**
- * vb2_dmabuf_buffer_done() - complete a buffer and signal its fence
- * @vb:		a buffer the driver owns
- * @state:	as for vb2_buffer_done()
- *
- * Use it instead of vb2_buffer_done() for every buffer passed to
- * vb2_dmabuf_buf_queued(), on every path: frame done, error, STREAMOFF,
- * failed start_streaming. The fence signals right after vb2 has the buffer
- * ready to dequeue, so a waiter woken by it finds the buffer there: with
- * success for %VB2_BUF_STATE_DONE, with -EIO for %VB2_BUF_STATE_ERROR and
- * -ECANCELED for %VB2_BUF_STATE_QUEUED. A frame whose watchdog expired is
- * completed with %VB2_BUF_STATE_ERROR (its fence says -ETIMEDOUT). Same
- * context rules as vb2_buffer_done(). A buffer of a queue that does not use
- * &vb2_dmabuf_memops is only passed to vb2_buffer_done(), with a warning.
- */
 void vb2_dmabuf_buffer_done(struct vb2_buffer *vb,
 			    enum vb2_buffer_state state)
 {

@@ -822,17 +822,6 @@ static void vb2_dmabuf_unmap_dmabuf(void *buf_priv)
 	/* The mapping is released in detach, see vb2_dmabuf_map_dmabuf(). */
 }
 
-/**
- * DOC: vb2_dmabuf_memops
- *
- * &vb2_dmabuf_memops are the videobuf2 memory operations of this allocator.
- * They support V4L2_MEMORY_MMAP, with VIDIOC_EXPBUF returning one
- * &struct dma_buf per plane for as long as it is referenced, and
- * V4L2_MEMORY_DMABUF, with imported dma-bufs mapped once per attachment.
- * USERPTR is not supported. vb2_plane_vaddr() works for both memory types
- * and vb2_plane_cookie() returns the plane's device-mapped &struct sg_table,
- * as vb2_dmabuf_plane_sgt() does.
- */
 const struct vb2_mem_ops vb2_dmabuf_memops = {
 	.alloc		= vb2_dmabuf_alloc,
 	.put		= vb2_dmabuf_put,
@@ -850,20 +839,6 @@ const struct vb2_mem_ops vb2_dmabuf_memops = {
 };
 EXPORT_SYMBOL_GPL(vb2_dmabuf_memops);
 
-/**
- * vb2_dmabuf_plane_sgt() - the device-mapped sg_table of a plane
- * @vb:		a buffer of a queue using &vb2_dmabuf_memops
- * @plane_no:	index of the plane
- *
- * For an MMAP plane the table is mapped for the queue's (or the plane's
- * allocation) device with the queue's direction; for a DMABUF plane it is
- * the table the exporter returned for that device. Use the DMA addresses
- * (for_each_sgtable_dma_sg()), not the pages, which an exporter may not
- * provide. The table is valid while the plane's memory is attached to @vb.
- *
- * Return: the table, or NULL if the plane has no memory (or is not mapped
- * yet) or @vb does not belong to a &vb2_dmabuf_memops queue.
- */
 struct sg_table *vb2_dmabuf_plane_sgt(struct vb2_buffer *vb,
 				      unsigned int plane_no)
 {
@@ -923,32 +898,6 @@ out_free:
 	return NULL;
 }
 
-/**
- * vb2_dmabuf_plane_device_vaddr() - a plane as the device sees it
- * @vb:		a buffer of a queue using &vb2_dmabuf_memops
- * @plane_no:	index of the plane
- *
- * For drivers whose device is the CPU (virtual drivers such as vivbuf, and
- * tests of the DMA path): a kernel mapping of the memory behind the plane's
- * DMA addresses, which is where a DMA engine would read and write. It is
- * not the buffer's pages when the DMA layer bounces (swiotlb), so a CPU
- * that plays the device through it leaves every copy between the device's
- * view and the CPU's to the DMA API syncs of the allocator and of the
- * exporters, exactly as hardware would; vb2_plane_vaddr() is the CPU's
- * view instead.
- *
- * Only for devices without an IOMMU, whose DMA addresses are physical
- * addresses. The first call for a plane maps it (it allocates), so make it
- * before vb2_dmabuf_buf_queued() publishes the fence, e.g. in buf_prepare,
- * where imported planes are already mapped for the device; later calls take
- * no lock and may run on the fence signalling path. The mapping is valid
- * until the plane's memory is released (or another dma-buf is queued on
- * it). Frames need no extra cache maintenance: the CPU is the device.
- *
- * Return: the mapping, or NULL if the plane is not mapped for the device,
- * the device is behind an IOMMU, its mapping cannot be mapped this way, or
- * memory is short.
- */
 void *vb2_dmabuf_plane_device_vaddr(struct vb2_buffer *vb,
 				    unsigned int plane_no)
 {
