@@ -8,9 +8,11 @@
 #   packaging/kernel-patch.sh KSRC [OUT]
 #
 # The checkout keeps the kernel tree's layout, so this only adds files and
-# four entries: videobuf2's Kconfig and Makefile, test-drivers' Kconfig and
-# Makefile. The out-of-tree Makefiles say obj-m (the out-of-tree build has
-# no Kconfig); in the patch they say obj-$(CONFIG_...).
+# four entries: videobuf2's Kconfig and Makefile (the module's obj- line and
+# the videobuf2-dmabuf-y list of its objects, taken from our Makefile),
+# test-drivers' Kconfig and Makefile. The out-of-tree Makefiles say obj-m
+# (the out-of-tree build has no Kconfig); in the patch they say
+# obj-$(CONFIG_...).
 # shellcheck disable=SC2016 # $(CONFIG_...) is make's, written literally
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)

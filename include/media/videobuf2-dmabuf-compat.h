@@ -2,7 +2,7 @@
 /*
  * videobuf2-dmabuf-compat.h - kernel version differences, in one place
  *
- * videobuf2-dmabuf.c and vivbuf are written against the 6.12 API. The helpers
+ * videobuf2-dmabuf and vivbuf are written against the 6.12 API. The helpers
  * below map them onto the other supported kernels (6.1 and 7.x), so the .c
  * files carry no version checks. Not meant for upstream: there, the helpers
  * collapse to the calls named in their comments.
