@@ -47,38 +47,17 @@ static void rebind(void)
 /* The m2m node of INSTANCE, waiting up to @timeout_ms for it; or false. */
 static bool m2m_open(struct m2m *m, unsigned int timeout_ms)
 {
-	struct v4l2_capability caps;
 	unsigned int waited = 0;
-	char path[32];
-	uint32_t dcaps;
-	int fd;
 
-	while ((fd = vdev_find_m2m(INSTANCE, path, sizeof(path), &caps)) < 0) {
+	while (!vdev_open_m2m(&m->out, &m->cap, INSTANCE)) {
 		if (waited >= timeout_ms)
 			return false;
 		usleep(50 * 1000);
 		waited += 50;
 	}
-	dcaps = caps.device_caps;
-	CHECK(dcaps & V4L2_CAP_STREAMING, "%s: no STREAMING (caps %#x)", path,
-	      dcaps);
-
-	memset(m, 0, sizeof(*m));
-	m->out.fd = fd;
-	m->out.instance = INSTANCE;
-	snprintf(m->out.path, sizeof(m->out.path), "%s", path);
-	m->out.caps = caps;
-	m->out.mplane = dcaps & V4L2_CAP_VIDEO_M2M_MPLANE;
-	m->cap = m->out;
-	/* output: the helpers poll it for POLLOUT, queue whole frames */
-	m->out.output = true;
-	m->out.type = m->out.mplane ? V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE :
-		      V4L2_BUF_TYPE_VIDEO_OUTPUT;
-	m->cap.type = m->cap.mplane ? V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE :
-		      V4L2_BUF_TYPE_VIDEO_CAPTURE;
-	diag("instance %u: %s, card \"%s\", %s", INSTANCE, path,
-	     (const char *)caps.card,
-	     m->out.mplane ? "multi-planar" : "single-planar");
+	diag("instance %u: %s, card \"%s\", %s", INSTANCE, m->cap.path,
+	     (const char *)m->cap.caps.card,
+	     m->cap.mplane ? "multi-planar" : "single-planar");
 	return true;
 }
 
