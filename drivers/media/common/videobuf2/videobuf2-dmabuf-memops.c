@@ -543,24 +543,31 @@ static void vb2_dmabuf_dbuf_unmap(struct dma_buf_attachment *db_attach,
 }
 
 /*
- * Syncs an importer's mapping through the attachment's own table, with the
- * sg_table helpers: the DMA API debug code tells apart several mappings of
- * the same pages for one device (our vb2 mapping and an import on another
- * queue of the same device, say) only by the parameters they were mapped
- * with, so a sync must repeat them exactly.
+ * Syncs every importer's live mapping, each through the attachment's own
+ * table, with the sg_table helpers: the DMA API debug code tells apart
+ * several mappings of the same pages for one device (our vb2 mapping and
+ * an import on another queue of the same device, say) only by the
+ * parameters they were mapped with, so a sync must repeat them exactly.
  */
-static void vb2_dmabuf_sync_attachment(struct vb2_dmabuf_attachment *attach,
-				       bool for_cpu)
+static void vb2_dmabuf_sync_importers(struct vb2_dmabuf_buf *buf,
+				      bool for_cpu)
 {
-	if (attach->dir == DMA_NONE)
-		return;
+	struct vb2_dmabuf_attachment *attach;
 
-	if (for_cpu)
-		dma_sync_sgtable_for_cpu(attach->dev, &attach->sgt,
-					 attach->dir);
-	else
-		dma_sync_sgtable_for_device(attach->dev, &attach->sgt,
-					    attach->dir);
+	mutex_lock(&buf->lock);
+	list_for_each_entry(attach, &buf->attachments, node) {
+		if (attach->dir == DMA_NONE)
+			continue;
+		if (for_cpu)
+			dma_sync_sgtable_for_cpu(attach->dev, &attach->sgt,
+						 attach->dir);
+		else
+			dma_sync_sgtable_for_device(attach->dev, &attach->sgt,
+						    attach->dir);
+	}
+	mutex_unlock(&buf->lock);
+
+	atomic64_inc(&vb2_dmabuf_stats.cpu_syncs);
 }
 
 /*
@@ -581,8 +588,6 @@ static int vb2_dmabuf_dbuf_begin_cpu_access(struct dma_buf *dbuf,
 					    enum dma_data_direction dir)
 {
 	bool cpu_writes = dir == DMA_TO_DEVICE || dir == DMA_BIDIRECTIONAL;
-	struct vb2_dmabuf_buf *buf = dbuf->priv;
-	struct vb2_dmabuf_attachment *attach;
 	long ret;
 
 	ret = dma_resv_wait_timeout(dbuf->resv, dma_resv_usage_rw(cpu_writes),
@@ -590,29 +595,14 @@ static int vb2_dmabuf_dbuf_begin_cpu_access(struct dma_buf *dbuf,
 	if (ret < 0)
 		return ret;
 
-	mutex_lock(&buf->lock);
-	list_for_each_entry(attach, &buf->attachments, node)
-		vb2_dmabuf_sync_attachment(attach, true);
-	mutex_unlock(&buf->lock);
-
-	atomic64_inc(&vb2_dmabuf_stats.cpu_syncs);
-
+	vb2_dmabuf_sync_importers(dbuf->priv, true);
 	return 0;
 }
 
 static int vb2_dmabuf_dbuf_end_cpu_access(struct dma_buf *dbuf,
 					  enum dma_data_direction dir)
 {
-	struct vb2_dmabuf_buf *buf = dbuf->priv;
-	struct vb2_dmabuf_attachment *attach;
-
-	mutex_lock(&buf->lock);
-	list_for_each_entry(attach, &buf->attachments, node)
-		vb2_dmabuf_sync_attachment(attach, false);
-	mutex_unlock(&buf->lock);
-
-	atomic64_inc(&vb2_dmabuf_stats.cpu_syncs);
-
+	vb2_dmabuf_sync_importers(dbuf->priv, false);
 	return 0;
 }
 
