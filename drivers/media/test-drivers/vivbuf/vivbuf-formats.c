@@ -215,20 +215,36 @@ void vivbuf_try_fmt(bool multiplanar, struct v4l2_pix_format_mplane *mp)
 	memset(mp->reserved, 0, sizeof(mp->reserved));
 }
 
-/* The request of a single-planar format: what vivbuf_try_fmt() reads */
-static void vivbuf_pix_to_mp(const struct v4l2_pix_format *pix,
-			     struct v4l2_pix_format_mplane *mp)
+/**
+ * vivbuf_pix_to_mp() - a single-planar format in the multi-planar layout
+ * @pix: the format, as userspace gave it
+ * @mp: set to @pix's size, pixel format and colorimetry, every other field
+ *	0: the request that vivbuf_try_fmt() and the m2m node read
+ */
+void vivbuf_pix_to_mp(const struct v4l2_pix_format *pix,
+		      struct v4l2_pix_format_mplane *mp)
 {
 	memset(mp, 0, sizeof(*mp));
 	mp->width = pix->width;
 	mp->height = pix->height;
 	mp->pixelformat = pix->pixelformat;
+	mp->colorspace = pix->colorspace;
+	mp->xfer_func = pix->xfer_func;
+	mp->ycbcr_enc = pix->ycbcr_enc;
+	mp->quantization = pix->quantization;
 }
 
-/* A single-planar format from a format with one memory plane */
-static void vivbuf_mp_to_pix(const struct v4l2_pix_format_mplane *mp,
-			     struct v4l2_pix_format *pix)
+/**
+ * vivbuf_mp_to_pix() - a format of one memory plane in the single-planar
+ *			layout
+ * @mp: the format, with one memory plane
+ * @pix: set to @mp, every field it has no value for 0 (the V4L2 core sets
+ *	 @pix->priv afterwards)
+ */
+void vivbuf_mp_to_pix(const struct v4l2_pix_format_mplane *mp,
+		      struct v4l2_pix_format *pix)
 {
+	memset(pix, 0, sizeof(*pix));
 	pix->width = mp->width;
 	pix->height = mp->height;
 	pix->pixelformat = mp->pixelformat;

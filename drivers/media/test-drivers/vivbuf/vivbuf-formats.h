@@ -56,6 +56,10 @@ unsigned int vivbuf_nearest_interval(const struct v4l2_fract *tpf);
 const struct vivbuf_format *vivbuf_find_format(bool multiplanar, u32 fourcc);
 int vivbuf_enum_format(bool multiplanar, struct v4l2_fmtdesc *f);
 void vivbuf_try_fmt(bool multiplanar, struct v4l2_pix_format_mplane *mp);
+void vivbuf_pix_to_mp(const struct v4l2_pix_format *pix,
+		      struct v4l2_pix_format_mplane *mp);
+void vivbuf_mp_to_pix(const struct v4l2_pix_format_mplane *mp,
+		      struct v4l2_pix_format *pix);
 void vivbuf_node_g_fmt(const struct v4l2_pix_format_mplane *cur,
 		       struct v4l2_format *f);
 void vivbuf_node_try_fmt(struct v4l2_format *f,

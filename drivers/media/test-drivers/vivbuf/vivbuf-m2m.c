@@ -291,35 +291,6 @@ static int vivbuf_m2m_s_fmt(struct vivbuf_m2m_ctx *ctx, u32 type,
 	return 0;
 }
 
-static void vivbuf_m2m_pix_to_mp(const struct v4l2_pix_format *pix,
-				 struct v4l2_pix_format_mplane *mp)
-{
-	memset(mp, 0, sizeof(*mp));
-	mp->width = pix->width;
-	mp->height = pix->height;
-	mp->pixelformat = pix->pixelformat;
-	mp->colorspace = pix->colorspace;
-	mp->xfer_func = pix->xfer_func;
-	mp->ycbcr_enc = pix->ycbcr_enc;
-	mp->quantization = pix->quantization;
-}
-
-static void vivbuf_m2m_mp_to_pix(const struct v4l2_pix_format_mplane *mp,
-				 struct v4l2_pix_format *pix)
-{
-	memset(pix, 0, sizeof(*pix));
-	pix->width = mp->width;
-	pix->height = mp->height;
-	pix->pixelformat = mp->pixelformat;
-	pix->field = mp->field;
-	pix->bytesperline = mp->plane_fmt[0].bytesperline;
-	pix->sizeimage = mp->plane_fmt[0].sizeimage;
-	pix->colorspace = mp->colorspace;
-	pix->ycbcr_enc = mp->ycbcr_enc;
-	pix->quantization = mp->quantization;
-	pix->xfer_func = mp->xfer_func;
-}
-
 /* ------------------------------------------------------------------ */
 /* Jobs */
 
@@ -741,7 +712,7 @@ static int vivbuf_m2m_g_fmt(struct file *file, void *priv,
 {
 	struct vivbuf_m2m_ctx *ctx = file_to_ctx(file);
 
-	vivbuf_m2m_mp_to_pix(&ctx->fmt[vivbuf_m2m_side(f->type)], &f->fmt.pix);
+	vivbuf_mp_to_pix(&ctx->fmt[vivbuf_m2m_side(f->type)], &f->fmt.pix);
 	return 0;
 }
 
@@ -751,9 +722,9 @@ static int vivbuf_m2m_try_fmt_sp(struct file *file, void *priv,
 	struct vivbuf_m2m_ctx *ctx = file_to_ctx(file);
 	struct v4l2_pix_format_mplane mp;
 
-	vivbuf_m2m_pix_to_mp(&f->fmt.pix, &mp);
+	vivbuf_pix_to_mp(&f->fmt.pix, &mp);
 	vivbuf_m2m_try_fmt(ctx, vivbuf_m2m_side(f->type), &mp);
-	vivbuf_m2m_mp_to_pix(&mp, &f->fmt.pix);
+	vivbuf_mp_to_pix(&mp, &f->fmt.pix);
 	return 0;
 }
 
@@ -764,9 +735,9 @@ static int vivbuf_m2m_s_fmt_sp(struct file *file, void *priv,
 	struct v4l2_pix_format_mplane mp;
 	int ret;
 
-	vivbuf_m2m_pix_to_mp(&f->fmt.pix, &mp);
+	vivbuf_pix_to_mp(&f->fmt.pix, &mp);
 	ret = vivbuf_m2m_s_fmt(ctx, f->type, &mp);
-	vivbuf_m2m_mp_to_pix(&mp, &f->fmt.pix);
+	vivbuf_mp_to_pix(&mp, &f->fmt.pix);
 	return ret;
 }
 
