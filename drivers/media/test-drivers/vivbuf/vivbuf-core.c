@@ -18,6 +18,7 @@
 #include <media/videobuf2-dmabuf-compat.h>
 
 #include "vivbuf.h"
+#include "vivbuf-m2m.h"
 
 static unsigned int instances = 2;
 module_param(instances, uint, 0444);

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * vivbuf: the pixel formats and the conversion of the memory-to-memory node.
+ * vivbuf: the memory-to-memory node, its pixel formats and its conversion.
  */
 #ifndef _VIVBUF_M2M_H_
 #define _VIVBUF_M2M_H_
 
 #include <linux/types.h>
+
+struct vivbuf_dev;
 
 /**
  * struct vivbuf_m2m_format - a pixel format of the m2m node (both queues)
@@ -27,5 +29,22 @@ void vivbuf_m2m_convert_frame(const u8 *src, u32 src_fourcc,
 			      u8 *dst, u32 dst_fourcc,
 			      unsigned int dst_stride,
 			      unsigned int width, unsigned int height);
+
+#if IS_ENABLED(CONFIG_V4L2_MEM2MEM_DEV)
+int vivbuf_m2m_register(struct vivbuf_dev *dev, bool multiplanar,
+			unsigned int mem_types);
+void vivbuf_m2m_unregister(struct vivbuf_dev *dev);
+#else
+/* A kernel without v4l2-mem2mem (Debian 12's 6.1): no m2m node. */
+static inline int vivbuf_m2m_register(struct vivbuf_dev *dev, bool multiplanar,
+				      unsigned int mem_types)
+{
+	return 0;
+}
+
+static inline void vivbuf_m2m_unregister(struct vivbuf_dev *dev)
+{
+}
+#endif
 
 #endif /* _VIVBUF_M2M_H_ */

@@ -124,21 +124,5 @@ bool vivbuf_sleep_until(u64 deadline_ns);
 int vivbuf_map_planes(struct vb2_buffer *vb);
 void vivbuf_schedule_disconnect(struct vivbuf_dev *dev, unsigned int delay_ms);
 unsigned int vivbuf_disconnect_pending_ms(struct vivbuf_dev *dev);
-#if IS_ENABLED(CONFIG_V4L2_MEM2MEM_DEV)
-int vivbuf_m2m_register(struct vivbuf_dev *dev, bool multiplanar,
-			unsigned int mem_types);
-void vivbuf_m2m_unregister(struct vivbuf_dev *dev);
-#else
-/* A kernel without v4l2-mem2mem (Debian 12's 6.1): no m2m node. */
-static inline int vivbuf_m2m_register(struct vivbuf_dev *dev, bool multiplanar,
-				      unsigned int mem_types)
-{
-	return 0;
-}
-
-static inline void vivbuf_m2m_unregister(struct vivbuf_dev *dev)
-{
-}
-#endif
 
 #endif /* _VIVBUF_H_ */
