@@ -186,11 +186,11 @@ static int vivbuf_probe(struct platform_device *pdev)
 	if (ret)
 		goto free_capture;
 
-	ret = vivbuf_capture_register(dev);
+	ret = vivbuf_node_register(&dev->cap.node);
 	if (ret)
 		goto free_output;
 
-	ret = vivbuf_output_register(dev);
+	ret = vivbuf_node_register(&dev->out.node);
 	if (ret)
 		goto unregister_capture;
 
@@ -201,13 +201,13 @@ static int vivbuf_probe(struct platform_device *pdev)
 	return 0;
 
 unregister_output:
-	vivbuf_output_unregister(dev);
+	vivbuf_node_unregister(&dev->out.node);
 unregister_capture:
 	/*
 	 * The nodes may be open already: undo as remove does, the last
 	 * reference frees the instance.
 	 */
-	vivbuf_capture_unregister(dev);
+	vivbuf_node_unregister(&dev->cap.node);
 	v4l2_device_put(&dev->v4l2_dev);
 	return ret;
 
@@ -238,8 +238,8 @@ static void vivbuf_remove(struct platform_device *pdev)
 	 */
 	cancel_delayed_work(&vivbuf_unplugs[dev->instance].work);
 	vivbuf_m2m_unregister(dev);
-	vivbuf_output_unregister(dev);
-	vivbuf_capture_unregister(dev);
+	vivbuf_node_unregister(&dev->out.node);
+	vivbuf_node_unregister(&dev->cap.node);
 	v4l2_device_put(&dev->v4l2_dev);
 }
 

@@ -13,7 +13,6 @@
 #include <linux/string.h>
 #include <linux/time64.h>
 #include <media/v4l2-common.h>
-#include <media/videobuf2-core.h>
 
 #include "vivbuf-formats.h"
 
@@ -256,61 +255,6 @@ void vivbuf_mp_to_pix(const struct v4l2_pix_format_mplane *mp,
 	pix->ycbcr_enc = mp->ycbcr_enc;
 	pix->quantization = mp->quantization;
 	pix->xfer_func = mp->xfer_func;
-}
-
-/**
- * vivbuf_node_g_fmt() - VIDIOC_G_FMT of a capture or output node
- * @cur: the node's format
- * @f: set to @cur, in the API (single- or multi-planar) of its type
- */
-void vivbuf_node_g_fmt(const struct v4l2_pix_format_mplane *cur,
-		       struct v4l2_format *f)
-{
-	if (V4L2_TYPE_IS_MULTIPLANAR(f->type))
-		f->fmt.pix_mp = *cur;
-	else
-		vivbuf_mp_to_pix(cur, &f->fmt.pix);
-}
-
-/**
- * vivbuf_node_try_fmt() - VIDIOC_TRY_FMT of a capture or output node
- * @f: the format asked for, adjusted to the nearest supported one
- * @mp: set to the adjusted format, in the multi-planar layout
- *
- * A node speaks the API of its buffer type only, so @f's type tells which
- * formats the node offers (NV12M only on multi-planar nodes).
- */
-void vivbuf_node_try_fmt(struct v4l2_format *f,
-			 struct v4l2_pix_format_mplane *mp)
-{
-	if (V4L2_TYPE_IS_MULTIPLANAR(f->type)) {
-		vivbuf_try_fmt(true, &f->fmt.pix_mp);
-		*mp = f->fmt.pix_mp;
-	} else {
-		vivbuf_pix_to_mp(&f->fmt.pix, mp);
-		vivbuf_try_fmt(false, mp);
-		vivbuf_mp_to_pix(mp, &f->fmt.pix);
-	}
-}
-
-/**
- * vivbuf_node_s_fmt() - VIDIOC_S_FMT of a capture or output node
- * @q: the node's queue
- * @cur: the node's format, replaced by the adjusted @f
- * @f: the format asked for, adjusted as by VIDIOC_TRY_FMT
- *
- * Return: 0, or -EBUSY while @q has buffers (allocated for @cur).
- */
-int vivbuf_node_s_fmt(struct vb2_queue *q, struct v4l2_pix_format_mplane *cur,
-		      struct v4l2_format *f)
-{
-	struct v4l2_pix_format_mplane mp;
-
-	vivbuf_node_try_fmt(f, &mp);
-	if (vb2_is_busy(q))
-		return -EBUSY;
-	*cur = mp;
-	return 0;
 }
 
 static bool vivbuf_valid_size(u32 width, u32 height)

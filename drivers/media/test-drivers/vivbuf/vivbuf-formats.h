@@ -9,8 +9,6 @@
 #include <linux/types.h>
 #include <linux/videodev2.h>
 
-struct vb2_queue;
-
 #define VIVBUF_MIN_WIDTH	320
 #define VIVBUF_MAX_WIDTH	1920
 #define VIVBUF_STEP_WIDTH	16
@@ -60,12 +58,6 @@ void vivbuf_pix_to_mp(const struct v4l2_pix_format *pix,
 		      struct v4l2_pix_format_mplane *mp);
 void vivbuf_mp_to_pix(const struct v4l2_pix_format_mplane *mp,
 		      struct v4l2_pix_format *pix);
-void vivbuf_node_g_fmt(const struct v4l2_pix_format_mplane *cur,
-		       struct v4l2_format *f);
-void vivbuf_node_try_fmt(struct v4l2_format *f,
-			 struct v4l2_pix_format_mplane *mp);
-int vivbuf_node_s_fmt(struct vb2_queue *q, struct v4l2_pix_format_mplane *cur,
-		      struct v4l2_format *f);
 int vivbuf_enum_framesizes(bool multiplanar, struct v4l2_frmsizeenum *fsize);
 int vivbuf_enum_frameintervals(bool multiplanar,
 			       struct v4l2_frmivalenum *fival);
