@@ -6,12 +6,13 @@
  * allocator, in the same formats, sizes and frame intervals (so that a
  * frame can loop from one to the other) and with the same error injection
  * controls. While a node streams, a thread of its own takes the queued
- * buffers, one per frame: the capture node's producer writes them, the
- * output node's display reads them. Here is all that the two have in
- * common: the frame clock and the buffer list of the threads, most vb2
- * queue operations, the ioctls, the file operations and the setup of the
- * queue and the video device. Each node's own part (its vb2 operations,
- * its thread, its controls) is in vivbuf-capture.c and vivbuf-output.c.
+ * buffers, one per frame: the capture node's producer writes them
+ * (vivbuf-kthread-cap.c), the output node's display reads them
+ * (vivbuf-kthread-out.c). Here is all that the two have in common: the
+ * frame clock and the buffer list of the threads, most vb2 queue
+ * operations, the ioctls, the file operations and the setup of the queue
+ * and the video device. Each node's own vb2 operations and controls are in
+ * vivbuf-capture.c and vivbuf-output.c.
  */
 
 #include <linux/hrtimer.h>

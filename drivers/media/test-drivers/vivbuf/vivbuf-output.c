@@ -5,83 +5,18 @@
  * A display: while streaming, a thread takes the oldest queued buffer at
  * the start of each frame interval, "scans it out" into the instance's
  * loopback (see vivbuf-loopback.c), from where the capture node of the
- * same instance picks it up, and hands it back at the end of the interval.
- * Buffers come from the videobuf2-dmabuf allocator like the capture node's:
- * MMAP (and EXPBUF) and DMABUF import, in the same formats, so that a frame
- * loops back byte for byte. While the driver owns a buffer its dma-bufs
- * carry our read fence.
+ * same instance picks it up, and hands it back at the end of the interval
+ * (vivbuf-kthread-out.c). Buffers come from the videobuf2-dmabuf allocator
+ * like the capture node's: MMAP (and EXPBUF) and DMABUF import, in the same
+ * formats, so that a frame loops back byte for byte. While the driver owns
+ * a buffer its dma-bufs carry our read fence. What it shares with the
+ * capture node is in vivbuf-node.c.
  */
 
-#include <linux/dma-fence.h>
-#include <linux/err.h>
-#include <linux/kthread.h>
-#include <linux/math64.h>
-#include <linux/timekeeping.h>
-#include <media/videobuf2-dmabuf.h>
 #include <media/videobuf2-dmabuf-compat.h>
 
 #include "vivbuf.h"
-
-/* ------------------------------------------------------------------ */
-/* Display */
-
-/*
- * The display thread runs from start_streaming to stop_streaming. At the
- * start of each frame (epoch + n * period) it takes the oldest queued
- * buffer and copies it into the loopback, at the end of the frame it hands
- * the buffer back, timestamped then (the last byte "sent out"). A frame
- * that starts with no buffer queued repeats the previous picture (the
- * loopback keeps it). The sequence number counts the buffers displayed
- * since STREAMON, so userspace sees 0, 1, 2... in queueing order; when the
- * thread wakes up late it displays the next buffer at once rather than
- * dropping any. Buffers always complete in the order they were queued.
- */
-static int vivbuf_display(void *data)
-{
-	struct vivbuf_output *out = data;
-	struct vivbuf_node *node = &out->node;
-	struct vivbuf_loopback *loop = &node->dev->loop;
-	unsigned int interval = READ_ONCE(node->interval);
-	unsigned int new_interval;
-	u64 period = vivbuf_fract_to_ns(vivbuf_interval(interval));
-	u64 epoch = ktime_get_ns();
-	u64 frame = 0;	/* the frame in progress, counted from the epoch */
-	u32 sequence = 0;
-	struct vivbuf_buffer *buf;
-	bool signalling;
-	u64 now;
-	int err;
-
-	for (;;) {
-		/* Our fences wait for this: lockdep checks it may not block */
-		signalling = dma_fence_begin_signalling();
-		buf = vivbuf_node_take_buffer(node);
-		err = buf ? vivbuf_loopback_display(loop, &buf->vb.vb2_buf) : 0;
-
-		if (!vivbuf_sleep_until(epoch + (frame + 1) * period)) {
-			if (buf)
-				vb2_dmabuf_buffer_done(&buf->vb.vb2_buf,
-						       VB2_BUF_STATE_ERROR);
-			dma_fence_end_signalling(signalling);
-			return 0;
-		}
-
-		now = ktime_get_ns();
-		if (buf)
-			vivbuf_node_complete(node, buf, sequence++, now, err);
-		dma_fence_end_signalling(signalling);
-		frame = div64_u64(now - epoch, period);
-
-		/* S_PARM while streaming: a new epoch, at the frame's start */
-		new_interval = READ_ONCE(node->interval);
-		if (new_interval != interval) {
-			epoch += frame * period;
-			frame = 0;
-			interval = new_interval;
-			period = vivbuf_fract_to_ns(vivbuf_interval(interval));
-		}
-	}
-}
+#include "vivbuf-kthread-out.h"
 
 /* ------------------------------------------------------------------ */
 /* vb2 queue operations */
@@ -117,9 +52,7 @@ static int vivbuf_out_buf_prepare(struct vb2_buffer *vb)
 static int vivbuf_out_start_streaming(struct vb2_queue *q, unsigned int count)
 {
 	struct vivbuf_node *node = vb2_get_drv_priv(q);
-	struct vivbuf_output *out = node_to_out(node);
 	struct vivbuf_dev *dev = node->dev;
-	struct task_struct *display;
 	int ret;
 
 	if (vivbuf_inject_take(&node->inject, VIVBUF_INJECT_STREAMON)) {
@@ -131,13 +64,9 @@ static int vivbuf_out_start_streaming(struct vb2_queue *q, unsigned int count)
 	if (ret)
 		goto return_buffers;
 
-	display = kthread_run(vivbuf_display, out, VIVBUF_NAME "%u-out",
-			      dev->instance);
-	if (IS_ERR(display)) {
-		ret = PTR_ERR(display);
+	ret = vivbuf_display_start(node_to_out(node));
+	if (ret)
 		goto disconnect;
-	}
-	out->display = display;
 	return 0;
 
 disconnect:
@@ -150,11 +79,9 @@ return_buffers:
 static void vivbuf_out_stop_streaming(struct vb2_queue *q)
 {
 	struct vivbuf_node *node = vb2_get_drv_priv(q);
-	struct vivbuf_output *out = node_to_out(node);
 
-	/* Waits for the thread, so no buffer is being read after this */
-	kthread_stop(out->display);
-	out->display = NULL;
+	/* No buffer is being read after this */
+	vivbuf_display_stop(node_to_out(node));
 	vivbuf_loopback_disconnect(&node->dev->loop);
 	vivbuf_node_return_buffers(node, VB2_BUF_STATE_ERROR);
 }
