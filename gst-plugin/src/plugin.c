@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * v4l2dmabuf: GStreamer elements that move V4L2 frames as dma-bufs.
+ * v4l2dmabuf: the GStreamer element that moves V4L2 frames as dma-bufs.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -16,7 +16,7 @@ static gboolean
 plugin_init (GstPlugin * plugin)
 {
   GST_DEBUG_CATEGORY_INIT (gst_v4l2_dmabuf_debug, "v4l2dmabuf", 0,
-      "V4L2 dma-buf elements");
+      "V4L2 dma-buf source");
 
   return GST_ELEMENT_REGISTER (v4l2dmabufsrc, plugin);
 }
