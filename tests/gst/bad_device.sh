@@ -9,7 +9,7 @@
 
 gst_require
 modprobe vivid n_devs=1 node_types=0x1 || fail "modprobe vivid"
-vivbuf=$(vivbuf_node 0)
+vivbuf=$(vivbuf_node 0) || fail "no vivbuf capture 0 node"
 vivid=$(video_node '^vivid-000-vid-cap$') || fail "no vivid capture node"
 # A node that is no capture device: vim2m's (memory-to-memory), or on a
 # kernel without vim2m (the 6.1 tier) vivbuf's output node.

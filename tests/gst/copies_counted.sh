@@ -7,7 +7,7 @@
 . "$V4L2DMABUF_TOP/tests/lib/gst-lib.sh"
 
 gst_require
-dev=$(vivbuf_node 0)
+dev=$(vivbuf_node 0) || fail "no vivbuf capture 0 node"
 frames=10
 
 # In import mode the element allocates from the dma-heap, else udmabuf.

@@ -12,8 +12,8 @@ gst_require
 [ -x "$exercise" ] || fail "$exercise is not built: run gst-plugin/build-in-rootfs.sh"
 load_vkms
 trap 'rmmod vkms' EXIT
-dev0=$(vivbuf_node 0)
-dev1=$(vivbuf_node 1)
+dev0=$(vivbuf_node 0) || fail "no vivbuf capture 0 node"
+dev1=$(vivbuf_node 1) || fail "no vivbuf capture 1 node"
 
 run() { # NAME DEVICE IO-MODE CAPS1 CAPS2 SINK
 	echo "# $1: $2 $3, $4 <-> $5, $6"

@@ -11,7 +11,7 @@
 gst_require
 load_vkms
 trap 'rmmod vkms' EXIT
-dev=$(vivbuf_node 0)
+dev=$(vivbuf_node 0) || fail "no vivbuf capture 0 node"
 v4l2-ctl -d "$dev" -c test_pattern=0 || fail "cannot select vivbuf's colour bars"
 reference_frame "$dev" 1280 720 XR24 XR24 "$work/ref.png"
 

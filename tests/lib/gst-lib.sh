@@ -33,11 +33,6 @@ load_vkms() {
 	modprobe vkms || fail "modprobe vkms"
 }
 
-# vivbuf_node N: instance N's capture node.
-vivbuf_node() {
-	video_node "^vivbuf capture $1\$" || fail "no vivbuf capture $1 node (is vivbuf.ko built and loaded?)"
-}
-
 # reference_frame DEV WIDTH HEIGHT V4L2-FOURCC DRM-FOURCC OUT.png: one frame
 # captured the plain V4L2 way (MMAP, read with the CPU), as a PNG. The two
 # fourccs differ for some formats (RGB565: V4L2 RGBP, DRM RG16).
