@@ -1,30 +1,28 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * z_kmemleak_scan: after the rest of the suite (the runner takes a suite's
- * programs in name order; the "z_" makes this one last, and it checks that
- * it is), a kmemleak scan must report no unreferenced object allocated by
- * our code or by the vb2 / V4L2 / dma-buf code it drives: every record
- * whose allocation backtrace names one of them fails the test, and is
- * printed. Other records are only counted (they predate us or are not
- * ours). Leaks found here may come from any suite that ran earlier in the
- * same boot, not only this one.
+ * kmemleak_scan: the last test of every boot of the test machine that
+ * runs with kmemleak=on (tests/check adds this suite to the end of each).
+ * A kmemleak scan must report no unreferenced object allocated by our code
+ * or by the vb2 / V4L2 / dma-buf code it drives: every record whose
+ * allocation backtrace names one of them fails the test, and is printed.
+ * Other records are only counted (they predate us or are not ours). A leak
+ * found here may come from any suite that ran earlier in the same boot.
  *
  * The test kernel has CONFIG_DEBUG_KMEMLEAK=y but also
  * CONFIG_DEBUG_KMEMLEAK_DEFAULT_OFF=y: kmemleak only runs when the guest
  * is booted with kmemleak=on (tests/vm/run --append kmemleak=on).
  * Otherwise the test skips, saying so.
  */
-#include <dirent.h>
 #include <fcntl.h>
-#include <libgen.h>
-#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "lifetime.h"
+#include "common.h"
 
 #define KMEMLEAK	"/sys/kernel/debug/kmemleak"
-/* kmemleak ignores objects younger than 5 s: let the suite's last settle. */
+/* kmemleak ignores objects younger than 5 s: let the last test's settle. */
 #define SETTLE_SECONDS	6
 #define SCAN_WATCHDOG	280
 #define REPORT_MAX	(4 << 20)
@@ -34,28 +32,6 @@ static const char *const ours[] = {
 	"videobuf2", "vb2_", "vivbuf", "v4l2", "video_", "tpg_",
 	"dma_buf", "dma_resv", "dma_fence", "dma-buf",
 };
-
-/* No program of the suite may run after this one. */
-static void check_last(void)
-{
-	char exe[PATH_MAX], dir[PATH_MAX], *self;
-	struct dirent *de;
-	ssize_t n;
-	DIR *d;
-
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	CHECK(n > 0, "readlink /proc/self/exe");
-	exe[n] = '\0';
-	snprintf(dir, sizeof(dir), "%s", exe);
-	self = basename(exe);
-	d = opendir(dirname(dir));
-	CHECK(d, "opendir %s", dir);
-	while ((de = readdir(d)))
-		CHECK(de->d_name[0] == '.' || strcmp(de->d_name, self) <= 0,
-		      "%s runs after %s: the scan must be the suite's last test",
-		      de->d_name, self);
-	closedir(d);
-}
 
 static bool record_is_ours(const char *rec, size_t len)
 {
@@ -79,9 +55,8 @@ int main(void)
 	ssize_t n, len = 0;
 	int fd;
 
-	lt_init("z_kmemleak_scan");
+	test_init("kmemleak_scan");
 	alarm(SCAN_WATCHDOG);
-	check_last();
 
 	fd = open(KMEMLEAK, O_RDWR | O_CLOEXEC);
 	if (fd < 0 && errno == ENOENT)
