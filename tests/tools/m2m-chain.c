@@ -170,7 +170,7 @@ static uint8_t clamp(int v)
 /*
  * vivbuf's documented YUYV -> XRGB32: BT.601, Y'CbCr limited range to
  * R'G'B' full range; ">> 8" of a negative value is the floor (gcc's
- * arithmetic shift), as the README specifies.
+ * arithmetic shift), as docs/vivbuf.md specifies.
  */
 static void yuyv_to_xrgb32(const uint8_t *yuyv, uint8_t *xrgb, size_t pixels)
 {

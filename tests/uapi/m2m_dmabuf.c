@@ -5,7 +5,7 @@
  * pseudo-random pattern per frame, through every byte value) go through
  * YUYV -> XRGB32, XRGB32 -> YUYV and the same-format copies, several
  * buffers in flight; every byte of every converted frame must equal the
- * value computed here with the formula documented in the README (BT.601
+ * value computed here with the formula documented in docs/vivbuf.md (BT.601
  * limited range, integer math), the timestamp must be copied from the
  * source (V4L2_BUF_FLAG_TIMESTAMP_COPY) and the sequence numbers count
  * frames. Each imported plane is attached and mapped once, not per frame,
