@@ -93,15 +93,44 @@ vivbuf_node() {
 	return 1
 }
 
-# compliance_zero LOG: v4l2-compliance must report no failure and no
-# warning, other than the failures this tier lists as known to be false
-# (expected_failures).
+# compliance_zero LOG [CAPTURE-DEV]: v4l2-compliance must report no failure
+# and no warning, other than the failures this tier lists as known to be
+# false (expected_failures) and, given vivbuf's capture node the run
+# streamed from, the warnings of frames that node dropped (frame_drops).
 compliance_zero() {
 	got=$(compliance_totals "$1")
 	[ -n "$got" ] || { tail -n 20 "$1"; fail "no v4l2-compliance totals in the output"; }
-	set -- "$1" $got
-	known=$(expected_failures "$1")
-	expect_compliance "$1" "$2" "$(($2 - known))" "$known" 0
+	log=$1 dev=${2:-}
+	set -- $got
+	known=$(expected_failures "$log")
+	drops=0
+	[ -z "$dev" ] || drops=$(frame_drops "$log" "$dev")
+	expect_compliance "$log" "$1" "$(($1 - known))" "$known" "$drops"
+}
+
+# frame_drops LOG DEV: how many of the run's warnings are frames vivbuf's
+# capture node DEV dropped, which are no fault of the driver: under
+# emulation on a loaded machine v4l2-compliance is sometimes too late to
+# queue a buffer for the next frame, and v4l2-compliance warns of the gap
+# in the sequence numbers ("got sequence number N, expected M"). They
+# count only if every such gap skips forward and together they skip no more
+# frames than the driver itself counted as dropped (VIDIOC_LOG_STATUS:
+# "N frames dropped", since the node was created); else none does.
+frame_drops() {
+	grep -o 'got sequence number [0-9]*, expected [0-9]*' "$1" |
+		awk '{ n++; skipped += $4 - $6; if ($4 <= $6) back = 1 }
+		     END { print n + 0, skipped + 0, back + 0 }' > "$1.gaps"
+	read -r gaps skipped back < "$1.gaps"
+	[ "$gaps" -gt 0 ] || { echo 0; return; }
+	dropped=$(v4l2-ctl -d "$2" --log-status 2>/dev/null |
+		sed -n 's/.*: \([0-9]*\) frames dropped$/\1/p' | tail -n 1)
+	echo "# $gaps sequence gap(s) skipping $skipped frame(s); $2 counted ${dropped:-no} dropped frames" >&2
+	if [ "$back" = 0 ] && [ -n "$dropped" ] && [ "$skipped" -le "$dropped" ]; then
+		echo "# the gaps are frames the driver dropped: v4l2-compliance queued too late" >&2
+		echo "$gaps"
+	else
+		echo 0
+	fi
 }
 
 # reload_vivbuf [PARAM=VALUE...]: a fresh vivbuf (formats and controls at

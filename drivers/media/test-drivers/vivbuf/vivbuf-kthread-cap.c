@@ -210,6 +210,9 @@ static int vivbuf_producer(void *data)
 		if (buf)
 			vivbuf_node_complete(&cap->node, buf, sequence, now,
 					     err);
+		else
+			WRITE_ONCE(cap->node.frames_dropped,
+				   cap->node.frames_dropped + 1);
 		dma_fence_end_signalling(signalling);
 		sequence++;
 		if (now > frame_end + period)

@@ -466,6 +466,10 @@ static int vivbuf_node_log_status(struct file *file, void *priv)
 		  node->fmt.width, node->fmt.height,
 		  interval->numerator, interval->denominator,
 		  vb2_is_streaming(&node->queue) ? "streaming" : "idle");
+	if (node->vdev.vfl_dir == VFL_DIR_RX)
+		v4l2_info(&dev->v4l2_dev, "%s: %lu frames dropped\n",
+			  vivbuf_node_name(node),
+			  READ_ONCE(node->frames_dropped));
 	v4l2_ctrl_handler_log_status(&node->ctrl_handler, dev->v4l2_dev.name);
 	return 0;
 }

@@ -47,6 +47,9 @@ struct vivbuf_buffer {
  * @fmt: current format, in the multi-planar layout for both APIs
  * @interval: index of the current frame interval, read locklessly by the
  *	      node's thread
+ * @frames_dropped: capture node: frames that started with no buffer
+ *		    queued, since the node was created; written by the
+ *		    producer thread, read locklessly by LOG_STATUS
  * @queued_lock: protects @queued
  * @queued: buffers given to the driver by buf_queue, oldest first
  *
@@ -64,6 +67,7 @@ struct vivbuf_node {
 
 	struct v4l2_pix_format_mplane fmt;
 	unsigned int interval;
+	unsigned long frames_dropped;
 
 	spinlock_t queued_lock;		/* buf_queue vs producer or display */
 	struct list_head queued;
