@@ -119,7 +119,7 @@ while IFS= read -r line; do
 done < "$fragment"
 [ "$missing" = 0 ] || die "kernel config does not hold every option of kernel.config"
 
-log "building the $kver $flavour test kernel (cached in $out; ~15 min on 2 cores the first time)"
+log "building the $kver $flavour test kernel (cached in $out; ~20 min on 2 cores the first time)"
 start=$(date +%s)
 kmake bzImage modules > "$out/build.log" 2>&1 ||
 	{ tail -n 40 "$out/build.log" >&2; die "kernel build failed (log: $out/build.log)"; }
