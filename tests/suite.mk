@@ -8,7 +8,10 @@
 #   SHARED   .c files every test is built with; those of the suite's own
 #            directory are helpers, not tests
 #   HEADERS  what the tests and helpers include
-# and may add to CFLAGS, LDLIBS or the list of prerequisites of a program.
+# and may set SUITE_CFLAGS (include paths, for the whole suite or one
+# program) and LDLIBS, or add to the list of prerequisites of a program.
+# CFLAGS stays the caller's (default -O2 -g): a suite's flags added to it
+# before this file is read would replace that default.
 
 OUT ?= ../../build/tests/$(notdir $(CURDIR))
 
@@ -16,7 +19,7 @@ ifeq ($(origin CC),default)
 CC := gcc
 endif
 CFLAGS ?= -O2 -g
-CFLAGS += -Wall -Wextra -Werror -D_GNU_SOURCE -I../uapi
+ALL_CFLAGS = $(CFLAGS) -Wall -Wextra -Werror -D_GNU_SOURCE -I../uapi $(SUITE_CFLAGS)
 
 SOURCES := $(filter-out $(notdir $(SHARED)),$(wildcard *.c))
 TESTS := $(SOURCES:.c=)
@@ -28,7 +31,7 @@ $(OUT):
 	mkdir -p $@
 
 $(OUT)/%: %.c $(SHARED) $(HEADERS) Makefile ../suite.mk | $(OUT)
-	$(CC) $(CFLAGS) -o $@ $< $(SHARED) $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(SHARED) $(LDLIBS)
 
 list:
 	@echo $(TESTS)
