@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * kmemleak_scan: the last test of every boot of the test machine that
- * runs with kmemleak=on (tests/check adds this suite to the end of each).
+ * kmemleak_scan: the last test of the test machine's main boot, which runs
+ * with kmemleak=on (tests/check adds this suite to its end).
  * A kmemleak scan must report no unreferenced object allocated by our code
  * or by the vb2 / V4L2 / dma-buf code it drives: every record whose
  * allocation backtrace names one of them fails the test, and is printed.
