@@ -14,7 +14,7 @@
 
 int main(void)
 {
-	uint64_t waits, start;
+	uint64_t waits, timeouts, start;
 	struct dq_buf b;
 	struct vdev d;
 	int fd[2], timeline, in_fence, memfd, ret;
@@ -44,12 +44,20 @@ int main(void)
 	CHECK(sync_file_status(in_fence) == 0, "sw_sync fence already signalled");
 
 	waits = dmabuf_counter("in_fence_waits");
+	timeouts = dmabuf_counter("in_fence_timeouts");
 	start = now_ms();
 	for (i = 0; i < 2; i++)
 		CHECK(!vdev_qbuf(&d, i, &fd[i], NULL), "QBUF DMABUF %u", i);
 	vdev_streamon(&d);
-	CHECK(now_ms() - start < 200, "QBUF+STREAMON took %llu ms",
-	      (unsigned long long)(now_ms() - start));
+	/*
+	 * Only this test signals the fence: had QBUF or STREAMON waited for
+	 * it, the wait could only have ended by timing out. Not a bound on
+	 * milliseconds, which a loaded emulated machine cannot keep.
+	 */
+	diag("QBUF+STREAMON took %llu ms",
+	     (unsigned long long)(now_ms() - start));
+	CHECK(dmabuf_counter("in_fence_timeouts") == timeouts,
+	      "QBUF+STREAMON waited for the pending in-fence until it timed out");
 	CHECK(dmabuf_counter("in_fence_waits") == waits + 1,
 	      "in_fence_waits rose by %llu, want 1",
 	      (unsigned long long)(dmabuf_counter("in_fence_waits") - waits));
